@@ -1,0 +1,163 @@
+"""The schema as sqllint believes it: tables, columns, keys, indexes, views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+TableKind = Literal["table", "view", "matview", "foreign"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a schema object was defined."""
+
+    path: str = ""
+    line: int = 0
+    column: int = 0
+    seq: int = 0  # position in application order (statements are numbered as applied)
+    end_line: int = 0
+    end_column: int = 0
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """One key of an index: a column, or an expression (``expr`` is its canonical key)."""
+
+    column: str | None
+    expression: str | None = None
+    expr: str | None = None
+    descending: bool = False
+    opclass: str | None = None
+
+    @property
+    def text(self) -> str:
+        base = self.column if self.column is not None else f"({self.expression})"
+        if self.opclass:
+            base += f" {self.opclass}"
+        return base + (" DESC" if self.descending else "")
+
+    @property
+    def ident(self) -> str:
+        """What the key is, without direction: the column name or the expression key."""
+        return self.column if self.column is not None else f"expr:{self.expr}"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    schema: str
+    table: str  # qualified table key, schema.name
+    keys: tuple[IndexKey, ...]
+    unique: bool = False
+    primary: bool = False
+    constraint: str | None = None  # name of the PK/UNIQUE constraint the index backs
+    method: str = "btree"
+    predicate: str | None = None  # deparsed WHERE of a partial index
+    predicate_key: str | None = None  # canonical form of the predicate, for comparison
+    include: tuple[str, ...] = ()
+    origin: Origin = field(default_factory=Origin)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def columns(self) -> tuple[str | None, ...]:
+        return tuple(k.column for k in self.keys)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    not_valid: bool = False
+    origin: Origin = field(default_factory=Origin)
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    kind: TableKind = "table"
+    columns: tuple[Column, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    partition_by: str | None = None  # e.g. "RANGE (created_at)"
+    partition_of: str | None = None  # parent table key
+    query: str | None = None  # the defining query of a view or materialized view
+    origin: Origin = field(default_factory=Origin)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def display(self) -> str:
+        return self.name if self.schema == "public" else self.qualified
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    indexes: Mapping[str, Index] = field(default_factory=dict)
+    extensions: Mapping[str, int] = field(default_factory=dict)  # name → seq created
+    schemas: frozenset[str] = frozenset({"public"})
+    # Every table name ever created, even if dropped later (qualified and bare).
+    ever: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not self.tables and not self.ever
+
+    def table(self, name: str, schema: str | None = None) -> Table | None:
+        """Resolve a table reference: qualified, else public, else the only match."""
+        if schema:
+            return self.tables.get(f"{schema}.{name}")
+        found = self.tables.get(f"public.{name}")
+        if found is not None:
+            return found
+        return self._by_bare_name.get(name)
+
+    @cached_property
+    def _by_bare_name(self) -> dict[str, Table]:
+        out: dict[str, Table] = {}
+        for table in self.tables.values():
+            out.setdefault(table.name, table)
+        return out
+
+    @cached_property
+    def _indexes_by_table(self) -> dict[str, tuple[Index, ...]]:
+        grouped: dict[str, list[Index]] = {}
+        for index in self.indexes.values():
+            grouped.setdefault(index.table, []).append(index)
+        return {k: tuple(sorted(v, key=lambda i: i.name)) for k, v in grouped.items()}
+
+    def indexes_on(self, table: str) -> tuple[Index, ...]:
+        return self._indexes_by_table.get(table, ())
+
+    def knows(self, name: str, schema: str | None = None) -> bool:
+        """Was a relation of this name ever defined (even if dropped again)?"""
+        return (f"{schema}.{name}" if schema else name) in self.ever

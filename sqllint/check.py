@@ -1,0 +1,171 @@
+"""Running the rules over a project: findings filtered, suppressed, sorted; the index plan."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pathspec
+
+from sqllint.config import Config
+from sqllint.model import SEVERITY_RANK, Finding, Location, Statement
+from sqllint.project import Project
+from sqllint.rules import Context, RuleSpec, all_rules
+from sqllint.suppress import Suppressions, parse_suppressions
+
+
+@dataclass(frozen=True)
+class PlannedIndex:
+    """One index of the consolidated plan and the places it serves."""
+
+    table: str
+    ddl: str
+    serves: tuple[str, ...]  # "path:line"
+    replaces: tuple[str, ...] = ()  # existing indexes it makes redundant
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    indexes: tuple[PlannedIndex, ...]
+    files: int
+    statements: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def fails(self, fail_on: str) -> bool:
+        bar = SEVERITY_RANK[fail_on]
+        return any(SEVERITY_RANK[f.severity] >= bar for f in self.findings)
+
+
+def make_context(project: Project) -> Context:
+    return Context(
+        config=project.config,
+        catalog=project.catalog,
+        statements=project.statements,
+        targets=project.targets,
+        catalogs=project.catalogs,
+        texts=project.texts,
+    )
+
+
+def enabled_rules(config: Config) -> list[RuleSpec]:
+    return [r for r in all_rules() if config.code_enabled(r.code)]
+
+
+def run_rules(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:
+    """Every finding of every rule; a rule that fails on one statement skips only that."""
+    targets = [s for s in ctx.statements if s.path in ctx.targets]
+    for rule in rules:
+        if rule.check_statement is not None:
+            for stmt in targets:
+                try:
+                    yield from rule.check_statement(ctx, stmt)
+                except (RecursionError, Exception) as exc:
+                    _internal(rule, stmt, exc)
+        if rule.check is not None:
+            try:
+                yield from rule.check(ctx)
+            except (RecursionError, Exception) as exc:
+                _internal(rule, None, exc)
+
+
+def _internal(rule: RuleSpec, stmt: Statement | None, exc: BaseException) -> None:
+    where = f" at {stmt.path}:{stmt.line}" if stmt is not None else ""
+    print(f"sqllint: internal error in {rule.code}{where}: {type(exc).__name__}: {exc}",
+          file=sys.stderr)
+    if _debug():
+        raise exc
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("SQLLINT_DEBUG") == "1"
+
+
+def file_problem_findings(project: Project) -> Iterator[Finding]:
+    for problem in project.problems:
+        if problem.path in project.targets or problem.path.startswith(".."):
+            yield Finding("SL001", "parse-error", "error", Location(problem.path, 1, 1, 1, 1),
+                          problem.message)
+
+
+def check_project(project: Project, rules: list[RuleSpec] | None = None) -> CheckResult:
+    from sqllint.advisor.plan import plan_indexes
+
+    config = project.config
+    rules = enabled_rules(config) if rules is None else rules
+    ctx = make_context(project)
+    raw = list(run_rules(ctx, rules))
+    if config.code_enabled("SL001"):
+        raw.extend(file_problem_findings(project))
+    kept = _filter(raw, project, config)
+    kept = sorted(set(kept), key=Finding.sort_key)
+    indexes = plan_indexes(kept, ctx)
+    kept = [_with_planned_suggestion(f, indexes) for f in kept]
+    return CheckResult(
+        findings=tuple(kept),
+        indexes=tuple(indexes),
+        files=len(project.files),
+        statements=len(project.statements),
+    )
+
+
+def _with_planned_suggestion(finding: Finding, plan: list[PlannedIndex]) -> Finding:
+    """Point a finding's suggestion at the consolidated index that serves it."""
+    if finding.index is None:
+        return finding
+    where = f"{finding.location.path}:{finding.location.line}"
+    for planned in plan:
+        same_table = planned.table == getattr(finding.index, "table", None)
+        if where in planned.serves and same_table and planned.ddl != finding.suggestion:
+            return replace(finding, suggestion=planned.ddl)
+    return finding
+
+
+def _filter(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
+    cache: dict[str, Suppressions] = {}
+    starts = _statement_lines(project)
+    out = []
+    for f in findings:
+        if not config.code_enabled(f.rule):
+            continue
+        path = f.location.path
+        if _per_file_ignored(f.rule, path, config):
+            continue
+        if path not in cache:
+            text = project.texts.get(path, "")
+            cache[path] = parse_suppressions(text, python=path.endswith(".py"))
+        lines = [f.location.line, f.location.line - 1]
+        start = starts.get((path, f.location.line))
+        if start is not None:
+            lines += [start, start - 1]
+        if cache[path].suppressed(f.rule, *lines):
+            continue
+        out.append(f)
+    return out
+
+
+def _statement_lines(project: Project) -> dict[tuple[str, int], int]:
+    """(path, any line of a statement) → the statement's first line."""
+    out: dict[tuple[str, int], int] = {}
+    for stmt in project.statements:
+        if stmt.path not in project.targets:
+            continue
+        first = stmt.line
+        last = stmt.position(len(stmt.sql))[0]
+        for line in range(first, min(last, first + 500) + 1):
+            out.setdefault((stmt.path, line), first)
+    return out
+
+
+def _per_file_ignored(code: str, path: str, config: Config) -> bool:
+    for glob, codes in config.per_file_ignores:
+        if pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(path) and any(
+            code.startswith(c) or c == "ALL" for c in codes
+        ):
+            return True
+    return False

@@ -1,0 +1,251 @@
+"""The command line: click commands wiring config, project, check and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sqllint import __version__
+from sqllint.config import Config, ConfigError, load_config
+from sqllint.discover import DiscoveryError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UserError(click.ClickException):
+    exit_code = EXIT_ERROR
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+
+
+def _load_config(config_path: str | None, paths: Sequence[str], **overrides: Any) -> Config:
+    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+    try:
+        config = load_config(Path(config_path) if config_path else None, start=start)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
+    return config.with_overrides(**overrides)
+
+
+def _paths(paths: Sequence[str]) -> list[Path]:
+    return [Path(p) for p in paths] if paths else [Path(".")]
+
+
+def _load(config: Config, paths: list[Path], overrides: dict[Path, str] | None = None) -> Any:
+    from sqllint.project import load_project
+
+    try:
+        return load_project(paths, config, overrides)
+    except DiscoveryError as exc:
+        raise UserError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sqllint")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """Static SQL linter and query reviewer for PostgreSQL codebases."""
+    if debug:
+        os.environ["SQLLINT_DEBUG"] = "1"
+
+
+FORMAT_CHOICES = ["text", "json", "sarif", "github", "markdown"]
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text",
+              show_default=True)
+@click.option("--select", help="Only these rule codes (comma-separated prefixes).")
+@click.option("--ignore", help="Skip these rule codes (comma-separated prefixes).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: nearest sqllint.toml or pyproject.toml).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Exit 1 when a finding is at or above this severity [default: warning].")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the current findings as the baseline and exit 0.")
+@click.option("--stdin-filename", help="Lint standard input as if it were this file ('-').")
+@click.option("--diff", "diff_ref", help="Report only findings on lines changed since REF.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None,
+          config_path: str | None, fail_on: str | None, baseline: str | None,
+          write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
+          output: str | None) -> None:
+    """Lint SQL files, migrations and SQL in Python."""
+    from sqllint.check import check_project
+    from sqllint.report import FORMATS
+
+    overrides: dict[Path, str] = {}
+    real_paths = [p for p in paths if p != "-"]
+    if stdin_filename or "-" in paths:
+        if not stdin_filename:
+            raise UserError("reading standard input ('-') needs --stdin-filename PATH")
+        overrides[Path(stdin_filename)] = sys.stdin.read()
+        real_paths = [stdin_filename, *[p for p in real_paths if p != stdin_filename]]
+    config = _load_config(config_path, real_paths, select=_codes(select),
+                          ignore=_codes(ignore), fail_on=fail_on)
+    if stdin_filename:
+        # The buffer's repository is the schema, even for an unsaved new file.
+        config = config.with_overrides()
+    project = _load(config, _paths(real_paths), overrides)
+    result = check_project(project)
+    result = _apply_workflow_filters(result, baseline, write_baseline, diff_ref, project)
+    if write_baseline:
+        return
+    renderer = FORMATS.get(fmt)
+    if renderer is None:
+        raise UserError(f"output format '{fmt}' is not available in this build")
+    text = renderer(result)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    if result.fails(config.fail_on):
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def _apply_workflow_filters(result: Any, baseline: str | None, write_baseline: str | None,
+                            diff_ref: str | None, project: Any) -> Any:
+    """Baseline and changed-lines filtering (sqllint.workflow), when asked for."""
+    if not (baseline or write_baseline or diff_ref):
+        return result
+    try:
+        from sqllint import workflow  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:  # pragma: no cover
+        raise UserError("baseline and --diff are not available in this build") from exc
+    try:
+        return workflow.apply(result, project, baseline=baseline,
+                              write_baseline=write_baseline, diff_ref=diff_ref)
+    except workflow.WorkflowError as exc:
+        raise UserError(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the migration here.")
+def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None) -> None:
+    """Print the consolidated index plan as a migration file."""
+    from sqllint.check import check_project
+    from sqllint.report.plan import render_plan
+
+    config = _load_config(config_path, paths)
+    project = _load(config, _paths(paths))
+    result = check_project(project)
+    text = render_plan(result, project)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(result.indexes)} index(es) to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def schema(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
+    """Print the catalog as sqllint built it from the DDL."""
+    from sqllint.report.schema import schema_json, schema_text
+
+    config = _load_config(config_path, paths)
+    project = _load(config, _paths(paths))
+    if fmt == "json":
+        click.echo(json.dumps(schema_json(project.catalog), indent=2))
+    else:
+        click.echo(schema_text(project.catalog), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
+    """List every statement found, where, and whether it parsed."""
+    config = _load_config(config_path, paths)
+    project = _load(config, _paths(paths))
+    rows = []
+    for stmt in project.statements:
+        if stmt.path not in project.targets:
+            continue
+        line, col = stmt.position(0)
+        rows.append({"path": stmt.path, "line": line, "column": col, "kind": stmt.kind,
+                     "origin": stmt.origin, "parsed": stmt.parsed, "sql": stmt.sql.strip()})
+    if fmt == "json":
+        click.echo(json.dumps({"statements": rows}, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        flat = " ".join(str(row["sql"]).split())
+        flat = flat if len(flat) <= 80 else flat[:77] + "..."
+        status = "" if row["parsed"] else " (does not parse)"
+        click.echo(f"{row['path']}:{row['line']}:{row['column']}: {row['kind']} "
+                   f"[{row['origin']}]{status} {flat}")
+
+
+@cli.command("rules")
+def rules_cmd() -> None:
+    """List the rules."""
+    from sqllint.rules import all_rules
+
+    for spec in all_rules():
+        click.echo(f"{spec.code}  {spec.name:<42} {spec.severity:<8} {spec.summary}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print one rule's documentation."""
+    from sqllint.rules import rule_by_code
+
+    spec = rule_by_code(code)
+    if spec is None:
+        raise UserError(f"unknown rule '{code}' (see 'sqllint rules')")
+    click.echo(f"# {spec.code} {spec.name} ({spec.severity})\n")
+    click.echo(spec.doc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: runs the CLI and maps every outcome to an exit code, never a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("SQLLINT_DEBUG") == "1"
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    try:
+        cli.main(args=args, prog_name="sqllint", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"sqllint: {exc.format_message()}", err=True)
+        return EXIT_ERROR if exc.exit_code != 0 else 0
+    except click.exceptions.Abort:
+        click.echo("sqllint: aborted", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:
+        if debug:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(f"sqllint: internal error: {type(exc).__name__}: {first} "
+                   f"(run with --debug for the traceback)", err=True)
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

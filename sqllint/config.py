@@ -1,0 +1,177 @@
+"""Configuration: ``[tool.sqllint]`` in pyproject.toml or a sqllint.toml, plus CLI overrides."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqllint.model import SEVERITY_RANK
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the CLI turns it into exit code 2."""
+
+
+@dataclass(frozen=True)
+class SqlFunction:
+    """A Python call target whose argument ``arg`` is SQL (``*.fetch_one``, ``repo.query``)."""
+
+    pattern: str
+    arg: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    schema: tuple[str, ...] = ()
+    migrations: tuple[str, ...] = ()
+    fail_on: str = "warning"
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sql_functions: tuple[SqlFunction, ...] = ()
+    transactional_migrations: tuple[tuple[str, bool], ...] = ()
+    postgres_version: int = 15
+    tables: tuple[tuple[str, str], ...] = ()
+    timeseries_tables: tuple[str, ...] = ()
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def table_size(self, name: str) -> str:
+        short = name.split(".")[-1]
+        for table, size in self.tables:
+            if table in (name, short):
+                return size
+        return "large"
+
+    def code_enabled(self, code: str) -> bool:
+        if self.select and not _matches(code, self.select):
+            return False
+        return not (self.ignore and _matches(code, self.ignore))
+
+
+def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
+    return any(code.startswith(p) or p == "ALL" for p in prefixes)
+
+
+_KEYS = {
+    "select", "ignore", "exclude", "schema", "migrations", "fail-on", "per-file-ignores",
+    "sql-functions", "transactional-migrations", "postgres-version", "tables",
+    "timeseries-tables", "extend-select",
+}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest sqllint.toml, or pyproject.toml with a [tool.sqllint] table, upward."""
+    here = start if start.is_dir() else start.parent
+    for folder in [here, *here.parents]:
+        candidate = folder / "sqllint.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _has_sqllint_table(candidate):
+            return candidate
+    return None
+
+
+def _has_sqllint_table(path: Path) -> bool:
+    try:
+        return "[tool.sqllint" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def load_config(path: Path | None, start: Path | None = None) -> Config:
+    """Read the config at ``path`` (or the nearest one from ``start``); defaults when none."""
+    if path is None:
+        path = find_config((start or Path.cwd()).resolve())
+        if path is None:
+            return Config(root=Path.cwd())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from exc
+    table = raw.get("tool", {}).get("sqllint", {}) if path.name == "pyproject.toml" else raw
+    if path.name != "pyproject.toml" and "tool" in raw:
+        table = raw["tool"].get("sqllint", table)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.sqllint] must be a table")
+    return parse_config(table, root=path.parent.resolve(), source=path)
+
+
+def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) -> Config:
+    where = str(source) if source else "config"
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) in [tool.sqllint]: {', '.join(unknown)}")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: '{key}' must be a list of strings")
+        return tuple(value)
+
+    fail_on = table.get("fail-on", "warning")
+    if fail_on not in SEVERITY_RANK:
+        raise ConfigError(f"{where}: 'fail-on' must be one of error, warning, info")
+    version = table.get("postgres-version", 15)
+    if not isinstance(version, int) or not 9 <= version <= 30:
+        raise ConfigError(f"{where}: 'postgres-version' must be a major version number like 15")
+
+    pfi = table.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    for glob, codes in pfi.items():
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: per-file-ignores '{glob}' must list rule codes")
+        per_file.append((glob, tuple(codes)))
+
+    functions: list[SqlFunction] = []
+    for item in strings("sql-functions"):
+        pattern, _, arg = item.partition(":")
+        if arg and not arg.isdigit():
+            raise ConfigError(f"{where}: sql-functions entry '{item}': argument must be a number")
+        functions.append(SqlFunction(pattern, int(arg) if arg else 0))
+
+    tm = table.get("transactional-migrations", {})
+    if isinstance(tm, bool):
+        tm = {"**": tm}
+    if not isinstance(tm, dict) or not all(isinstance(v, bool) for v in tm.values()):
+        raise ConfigError(
+            f"{where}: 'transactional-migrations' must be true/false or a table of glob = bool"
+        )
+
+    tables = table.get("tables", {})
+    if not isinstance(tables, dict) or not all(
+        v in ("small", "large") for v in tables.values()
+    ):
+        raise ConfigError(f"{where}: [tool.sqllint.tables] values must be \"small\" or \"large\"")
+
+    return Config(
+        root=root,
+        source=source,
+        select=strings("select") + strings("extend-select"),
+        ignore=strings("ignore"),
+        exclude=strings("exclude"),
+        schema=strings("schema"),
+        migrations=strings("migrations"),
+        fail_on=fail_on,
+        per_file_ignores=tuple(per_file),
+        sql_functions=tuple(functions),
+        transactional_migrations=tuple(tm.items()),
+        postgres_version=version,
+        tables=tuple(tables.items()),
+        timeseries_tables=strings("timeseries-tables"),
+    )

@@ -1,0 +1,130 @@
+"""The plain data passed between stages: positions, statements, findings."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+StatementKind = Literal["ddl", "query", "migration", "other"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A 1-based span in a file; ``path`` is relative to the working directory, POSIX."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    """From SQL offset ``sql_start`` on, SQL characters sit at file ``line``:``column``.
+
+    ``escaped`` segments (a Python escape such as ``\\n``) do not advance line by line:
+    every character of the segment maps to the same file position.
+    """
+
+    sql_start: int
+    line: int
+    column: int
+    escaped: bool = False
+
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Maps character offsets of a statement's SQL text back to its origin file."""
+
+    segments: tuple[Segment, ...]
+
+    @staticmethod
+    def at(line: int, column: int) -> OffsetMap:
+        return OffsetMap((Segment(0, line, column),))
+
+    def position(self, sql: str, offset: int) -> tuple[int, int]:
+        """File (line, column) of SQL character ``offset``."""
+        offset = max(0, min(offset, len(sql)))
+        starts = [s.sql_start for s in self.segments]
+        seg = self.segments[max(0, bisect.bisect_right(starts, offset) - 1)]
+        if seg.escaped:
+            return seg.line, seg.column
+        chunk = sql[seg.sql_start : offset]
+        newlines = chunk.count("\n")
+        if newlines == 0:
+            return seg.line, seg.column + len(chunk)
+        return seg.line + newlines, len(chunk) - chunk.rfind("\n")
+
+
+@dataclass(frozen=True, eq=False)
+class Statement:
+    """One SQL statement as found in a file (or a Python string), before analysis.
+
+    ``node`` is pglast's JSON tree of the statement (the value under ``stmt``), with
+    node locations converted to character offsets of ``sql``. ``None`` when it did
+    not parse (then ``error`` and ``error_offset`` say why and where).
+    """
+
+    path: str
+    sql: str
+    offsets: OffsetMap
+    kind: StatementKind
+    origin: str
+    node: dict[str, Any] | None
+    error: str | None = None
+    error_offset: int = 0
+    migration: bool = False
+    seq: int = 0
+    # Names interpolated into the SQL (f-string {expr} standing for an identifier):
+    # checks that need those tables turn off for this statement.
+    dynamic: tuple[str, ...] = ()
+    params: tuple[str, ...] = field(default=())
+
+    @property
+    def parsed(self) -> bool:
+        return self.node is not None
+
+    @property
+    def node_type(self) -> str:
+        return next(iter(self.node)) if self.node else ""
+
+    def position(self, offset: int) -> tuple[int, int]:
+        return self.offsets.position(self.sql, offset)
+
+    def location(self, start: int = 0, end: int | None = None) -> Location:
+        """The file span of SQL characters ``start``..``end`` (default: the whole statement)."""
+        if end is None:
+            end = len(self.sql.rstrip().rstrip(";").rstrip())
+        end = max(end, start)
+        line, col = self.position(start)
+        end_line, end_col = self.position(end)
+        return Location(self.path, line, col, end_line, end_col)
+
+    @property
+    def line(self) -> int:
+        return self.position(0)[0]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    location: Location
+    message: str
+    suggestion: str | None = None
+    # Normalised text of the statement: with rule and path, the baseline/SARIF fingerprint.
+    statement: str = ""
+    # The table the finding is about, for grouping in reports ("" when none).
+    table: str = ""
+    # An index that would fix the finding, for repository-wide consolidation.
+    index: Any = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule)

@@ -1,0 +1,47 @@
+"""The JSON output contract of DESIGN.md: findings, the index plan, a summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqllint import __version__
+from sqllint.check import CheckResult
+from sqllint.model import Finding
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "message": f.message,
+    }
+    if f.suggestion:
+        out["suggestion"] = f.suggestion
+    return out
+
+
+def as_dict(result: CheckResult) -> dict[str, Any]:
+    return {
+        "version": __version__,
+        "findings": [finding_dict(f) for f in result.findings],
+        "indexes": [
+            {"table": p.table, "ddl": p.ddl, "serves": list(p.serves)} for p in result.indexes
+        ],
+        "summary": {
+            "files": result.files,
+            "statements": result.statements,
+            "findings": len(result.findings),
+        },
+    }
+
+
+def render(result: CheckResult) -> str:
+    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,103 @@
+"""What every rule sees (the context) and how a rule module is described (RuleSpec)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from sqllint.catalog.model import Catalog, Origin
+from sqllint.config import Config
+from sqllint.model import Finding, Location, Severity, Statement
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may read. Rules never change it."""
+
+    config: Config
+    catalog: Catalog  # after every statement was applied
+    statements: tuple[Statement, ...]  # in application order
+    targets: frozenset[str]  # display paths findings are reported for
+    catalogs: Mapping[int, Catalog] = field(default_factory=dict)  # seq → catalog there
+    texts: Mapping[str, str] = field(default_factory=dict)  # display path → file text
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def catalog_at(self, stmt: Statement) -> Catalog:
+        """The catalog as it stood when ``stmt`` ran (the final one for query files)."""
+        return self.catalogs.get(stmt.seq, self.catalog)
+
+    def reported(self, path: str) -> bool:
+        return path in self.targets
+
+    @property
+    def has_schema(self) -> bool:
+        return not self.catalog.empty
+
+    def target_statements(self) -> Iterator[Statement]:
+        for stmt in self.statements:
+            if stmt.path in self.targets:
+                yield stmt
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    check: Callable[[Context], Iterator[Finding]] | None = None
+    check_statement: Callable[[Context, Statement], Iterator[Finding]] | None = None
+
+    @staticmethod
+    def from_module(module: ModuleType) -> RuleSpec:
+        return RuleSpec(
+            code=module.CODE,
+            name=module.NAME,
+            severity=module.SEVERITY,
+            doc=(module.__doc__ or "").strip(),
+            check=getattr(module, "check", None),
+            check_statement=getattr(module, "check_statement", None),
+        )
+
+    @property
+    def summary(self) -> str:
+        """The first line of the ``## What it does`` section."""
+        lines = self.doc.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip().lower().startswith("## what it does"):
+                for rest in lines[i + 1 :]:
+                    if rest.strip():
+                        return rest.strip()
+        return lines[0] if lines else ""
+
+
+def finding(
+    rule: str,
+    location: Location,
+    message: str,
+    *,
+    suggestion: str | None = None,
+    statement: str = "",
+    table: str = "",
+    index: Any = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """A finding of the rule module named ``rule`` (a rule passes its ``__name__``)."""
+    module = sys.modules[rule]
+    return Finding(module.CODE, module.NAME, severity or module.SEVERITY, location, message,
+                   suggestion, statement, table, index)
+
+
+def origin_location(origin: Origin) -> Location:
+    return Location(
+        origin.path, origin.line or 1, origin.column or 1,
+        origin.end_line or origin.line or 1, origin.end_column or origin.column or 1,
+    )
+
+
+def normalized(sql: str) -> str:
+    """The statement text with whitespace folded: stable across reformatting of lines."""
+    return " ".join(sql.split())

@@ -1,0 +1,239 @@
+"""SQL text to statements: psql meta-commands blanked, split and parsed with pglast.
+
+Positions stay exact: blanking keeps every character in place, pglast's byte offsets
+are converted to characters, and each statement carries the file line:col it starts at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import parser as pg
+from pglast.error import Error as PgError
+
+from sqllint.model import OffsetMap, Statement, StatementKind
+from sqllint.sources.text import LineIndex
+
+# A psql meta-command line: backslash first (after blanks), to the end of the line.
+_META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)
+# `\g`, `\gset`, `\gexec` … ending a query on the same line: psql sends the query.
+_META_TAIL = re.compile(r"(?<=[\s)])\\(?:g\w*|crosstabview|watch)\b[^\n]*")
+_COPY_STDIN = re.compile(r"^[ \t]*copy\b[^;]*\bfrom\s+stdin\b[^\n]*$", re.I | re.M)
+_END_OF_DATA = re.compile(r"^\\\.[ \t]*$", re.M)
+_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+# psql variable interpolation (:name, :'name', :"name") outside strings is replaced by
+# psql before the server sees it; a same-length stand-in keeps positions.
+_PSQL_VAR = re.compile(r"(?<![:\w]):(['\"]?)([A-Za-z_]\w*)\1(?!:)")
+
+DDL_NODES = frozenset(
+    {
+        "CreateStmt", "IndexStmt", "AlterTableStmt", "DropStmt", "RenameStmt", "ViewStmt",
+        "CreateTableAsStmt", "CreateSchemaStmt", "CreateExtensionStmt", "CreateFunctionStmt",
+        "CreateTrigStmt", "CreateSeqStmt", "AlterSeqStmt", "CreateEnumStmt", "CompositeTypeStmt",
+        "CreateDomainStmt", "CommentStmt", "GrantStmt", "AlterObjectSchemaStmt", "AlterEnumStmt",
+        "CreatePolicyStmt", "AlterOwnerStmt", "DefineStmt", "CreateCastStmt", "RuleStmt",
+        "RefreshMatViewStmt", "ReindexStmt", "ClusterStmt", "AlterFunctionStmt", "DoStmt",
+        "CreateStatsStmt", "AlterDomainStmt", "TruncateStmt", "CreateRangeStmt",
+    }
+)
+QUERY_NODES = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+
+
+@dataclass(frozen=True)
+class RawStatement:
+    """A statement's span in the (blanked) text, before it becomes a Statement."""
+
+    start: int
+    end: int
+
+
+def blank_psql(text: str) -> str:
+    """Replace psql meta-commands and COPY data with spaces, keeping every offset."""
+    if "\\" not in text:
+        return text
+    out = text
+    # COPY … FROM stdin: blank the data block up to the `\.` line.
+    for m in list(_COPY_STDIN.finditer(out)):
+        end = _END_OF_DATA.search(out, m.end())
+        stop = end.end() if end else len(out)
+        out = out[: m.end()] + _blank(out[m.end() : stop]) + out[stop:]
+    out = _META_LINE.sub(lambda m: _blank(m.group()), out)
+    out = _META_TAIL.sub(lambda m: ";" + " " * (len(m.group()) - 1), out)
+    return out
+
+
+def _blank(s: str) -> str:
+    return re.sub(r"[^\n]", " ", s)
+
+
+def _replace_psql_vars(text: str, bare: str) -> str:
+    """Swap psql variables outside quotes and comments for same-length stand-ins.
+
+    ``bare`` is the stand-in's first character for ``:name``: ``1`` where a value is
+    expected, ``x`` where an identifier is.
+    """
+    try:
+        tokens = pg.scan(text)
+    except PgError:  # unterminated quote or comment: the parser will say so
+        return text
+    quoted = [(t.start, t.end) for t in tokens if t.name in _QUOTED_TOKENS]
+    chars = list(text)
+    for m in _PSQL_VAR.finditer(text):
+        a, b = m.start(), m.end()
+        if any(s <= a <= e for s, e in quoted):
+            continue
+        quote = m.group(1)
+        if quote:
+            repl = quote + "x" * (b - a - 2) + quote
+        else:
+            repl = bare + " " * (b - a - 1)
+        chars[a:b] = list(repl)
+    return "".join(chars)
+
+
+_QUOTED_TOKENS = frozenset({"SCONST", "USCONST", "BCONST", "XCONST", "SQL_COMMENT", "C_COMMENT"})
+
+
+def split(text: str) -> list[RawStatement]:
+    """Statement spans (character offsets) of ``text``, which must already be blanked."""
+    try:
+        slices = pg.split(text, with_parser=True, only_slices=True)
+        return [RawStatement(s.start, s.stop) for s in slices]
+    except PgError:
+        pass
+    # The file has a syntax error somewhere: fall back to the scanner's split, where a
+    # statement that does not parse does not hide its neighbours.
+    try:
+        slices = pg.split(text, with_parser=False, only_slices=True)
+    except PgError:
+        return [RawStatement(0, len(text))] if text.strip() else []
+    spans: list[RawStatement] = []
+    for s in slices:
+        m = _LEADING_NOISE.match(text, s.start)
+        start = m.end() if m else s.start
+        if start < s.stop:
+            spans.append(RawStatement(start, s.stop))
+    return _rejoin_atomic(text, spans)
+
+
+def _rejoin_atomic(text: str, spans: list[RawStatement]) -> list[RawStatement]:
+    """Glue back SQL-standard function bodies (BEGIN ATOMIC … END) the scanner cut at ';'."""
+    out: list[RawStatement] = []
+    i = 0
+    while i < len(spans):
+        span = spans[i]
+        if re.search(r"\bbegin\s+atomic\b", text[span.start : span.end], re.I):
+            for j in range(i + 1, min(len(spans), i + 64)):
+                candidate = text[span.start : spans[j].end]
+                if _parses(candidate):
+                    span = RawStatement(span.start, spans[j].end)
+                    i = j
+                    break
+        out.append(span)
+        i += 1
+    return out
+
+
+def _parses(sql: str) -> bool:
+    try:
+        pg.parse_sql_json(sql)
+    except PgError:
+        return False
+    return True
+
+
+def parse(sql: str) -> tuple[dict[str, Any] | None, str | None, int]:
+    """Parse one statement: (node with character offsets, error message, error offset)."""
+    try:
+        raw = pg.parse_sql_json(sql)
+    except PgError as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        pos = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
+        offset = len(sql.rstrip()) if pos is None else max(0, min(pos, len(sql)))
+        return None, message, offset
+    except RecursionError:
+        return None, "statement nests too deeply to analyse", 0
+    try:
+        tree = json.loads(raw)
+    except RecursionError:
+        return None, "statement nests too deeply to analyse", 0
+    stmts = tree.get("stmts") or []
+    if not stmts:
+        return None, None, 0
+    node: dict[str, Any] = stmts[0]["stmt"]
+    if not sql.isascii():
+        _bytes_to_chars(node, _byte_to_char_table(sql))
+    return node, None, 0
+
+
+def _byte_to_char_table(sql: str) -> list[int]:
+    table: list[int] = []
+    for i, ch in enumerate(sql):
+        table.extend([i] * len(ch.encode("utf-8")))
+    table.append(len(sql))
+    return table
+
+
+def _bytes_to_chars(node: Any, table: list[int]) -> None:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "location" and isinstance(value, int) and value >= 0:
+                    cur[key] = table[min(value, len(table) - 1)]
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(cur, list):
+            stack.extend(cur)
+
+
+def classify(node: dict[str, Any] | None, migration: bool) -> StatementKind:
+    if migration:
+        return "migration"
+    if node is None:
+        return "other"
+    kind = next(iter(node))
+    if kind in QUERY_NODES:
+        return "query"
+    if kind in DDL_NODES:
+        return "ddl"
+    return "other"
+
+
+def statements(path: str, text: str, *, migration: bool = False) -> Iterator[Statement]:
+    """Every statement of a SQL file, parsed, with its position in the file."""
+    blanked = blank_psql(text)
+    lines = LineIndex(text)
+    for span in split(blanked):
+        sql = blanked[span.start : span.end]
+        if not sql.strip():
+            continue
+        node, error, error_offset = parse(sql)
+        if error is not None and ":" in sql:
+            # psql replaces :var before the server sees the statement.
+            for bare in ("1", "x"):
+                alt = _replace_psql_vars(sql, bare)
+                if alt != sql:
+                    alt_node, alt_error, _ = parse(alt)
+                    if alt_error is None:
+                        sql, node, error = alt, alt_node, None
+                        break
+        if node is None and error is None:
+            continue  # only comments
+        line, col = lines.position(span.start)
+        yield Statement(
+            path=path,
+            sql=sql,
+            offsets=OffsetMap.at(line, col),
+            kind=classify(node, migration),
+            origin=path,
+            node=node,
+            error=error,
+            error_offset=error_offset,
+            migration=migration,
+        )

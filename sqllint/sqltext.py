@@ -1,0 +1,195 @@
+"""Turning pglast nodes back into text: canonical keys, deparsed expressions, names."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from pglast import parser as pg
+from pglast.error import Error as PgError
+from pglast.stream import RawStream
+
+_TYPE_NAMES = {
+    "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
+    "float8": "double precision", "bool": "boolean", "varchar": "character varying",
+    "bpchar": "character", "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone", "timetz": "time with time zone",
+    "time": "time without time zone", "varbit": "bit varying",
+}
+_SERIALS = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
+            "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
+
+
+def strip_locations(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: strip_locations(v) for k, v in node.items() if k != "location"}
+    if isinstance(node, list):
+        return [strip_locations(v) for v in node]
+    return node
+
+
+def canonical(node: Any) -> str:
+    """A key equal for two nodes exactly when they are the same expression."""
+    return json.dumps(strip_locations(node), sort_keys=True, separators=(",", ":"))
+
+
+def strval(node: Any) -> str:
+    """The text of a ``String`` node (or a bare string)."""
+    if isinstance(node, dict):
+        inner = node.get("String") or node
+        return str(inner.get("sval", ""))
+    return str(node)
+
+
+def names(items: Any) -> list[str]:
+    return [strval(i) for i in items or []]
+
+
+def type_name(type_node: dict[str, Any]) -> str:
+    """A column type as PostgreSQL's format_type prints it."""
+    parts = names(type_node.get("names"))
+    base = parts[-1] if parts else "unknown"
+    if len(parts) == 2 and parts[0] == "pg_catalog":
+        base = _TYPE_NAMES.get(base, base)
+    else:
+        base = _SERIALS.get(base, base)
+        base = _TYPE_NAMES.get(base, base) if len(parts) == 1 and base in (
+            "varchar", "bpchar", "timestamptz", "bool", "int4", "int8") else base
+    mods = []
+    for mod in type_node.get("typmods") or []:
+        const = mod.get("A_Const", {})
+        if "ival" in const:
+            mods.append(str(const["ival"].get("ival", 0)))
+    if mods and base not in ("timestamp with time zone", "timestamp without time zone",
+                             "time with time zone", "time without time zone"):
+        base += "(" + ",".join(mods) + ")"
+    elif mods:
+        word, _, rest = base.partition(" ")
+        base = f"{word}({mods[0]}) {rest}"
+    if type_node.get("arrayBounds"):
+        base += "[]" * len(type_node["arrayBounds"])
+    return base
+
+
+def is_serial(type_node: dict[str, Any]) -> bool:
+    parts = names(type_node.get("names"))
+    return len(parts) == 1 and parts[0] in _SERIALS
+
+
+@lru_cache(maxsize=256)
+def _object_tree(sql: str) -> Any:
+    try:
+        return pg.parse_sql(sql)
+    except (PgError, RecursionError):
+        return None
+
+
+def deparse_at(sql: str, location: int, kind: str | None = None, fallback: str = "") -> str:
+    """Deparse the node of type ``kind`` at character ``location`` of ``sql``.
+
+    pglast's JSON tree cannot be printed directly; its Python tree can, and carries
+    the same (character) locations, so the node is found there by type and position.
+    """
+    tree = _object_tree(sql)
+    if tree is None:
+        return fallback
+    found = _find_at(tree, location, kind)
+    if found is None:
+        return fallback
+    try:
+        return str(RawStream()(found))
+    except Exception:  # pglast printers do not cover every node; fall back to the source
+        return fallback
+
+
+def _find_at(tree: Any, location: int, kind: str | None) -> Any:
+    from pglast import ast
+
+    stack = [tree]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (list, tuple)):
+            stack.extend(reversed(cur))
+            continue
+        if not isinstance(cur, ast.Node):
+            continue
+        if getattr(cur, "location", None) == location and (
+            kind is None or type(cur).__name__ == kind
+        ):
+            return cur
+        for attr in reversed(getattr(cur, "__slots__", ())):
+            value = getattr(cur, attr, None)
+            if isinstance(value, (ast.Node, list, tuple)):
+                stack.append(value)
+    return None
+
+
+def deparse_expr_node(sql: str, node: dict[str, Any]) -> str:
+    """Deparsed text of a JSON expression node of ``sql`` (found by type and location)."""
+    kind = next(iter(node)) if len(node) == 1 else None
+    inner = node.get(kind) if kind else None
+    own = inner.get("location") if isinstance(inner, dict) else None
+    start = node_location(node)
+    if start is None:
+        return ""
+    fallback = source_slice(sql, start)
+    if isinstance(own, int) and own >= 0:
+        return deparse_at(sql, own, kind, fallback=fallback)
+    return deparse_at(sql, start, None, fallback=fallback)
+
+
+def node_location(node: Any) -> int | None:
+    """The smallest location found in a node (its start in the source)."""
+    best: int | None = None
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "location" and isinstance(value, int) and value >= 0:
+                    best = value if best is None else min(best, value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return best
+
+
+def source_slice(sql: str, start: int) -> str:
+    """The balanced-parenthesis expression text starting at ``start`` (best effort)."""
+    depth = 0
+    i = start
+    while i < len(sql):
+        ch = sql[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch in ",;" and depth == 0:
+            break
+        i += 1
+    return " ".join(sql[start:i].split())
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier only where PostgreSQL needs it."""
+    if name and (name[0].isalpha() or name[0] == "_") and name.replace("_", "a").isalnum() \
+            and name == name.lower() and name.isascii() and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric both case cast check collate column
+    constraint create current_catalog current_date current_role current_time current_timestamp
+    current_user default deferrable desc distinct do else end except false fetch for foreign
+    from grant group having in initially intersect into lateral leading limit localtime
+    localtimestamp not null offset on only or order placing primary references returning select
+    session_user some symmetric table then to trailing true union unique user using variadic
+    when where window with authorization binary collation concurrently cross current_schema
+    freeze full ilike inner is isnull join left like natural notnull outer overlaps right
+    similar tablesample verbose""".split()
+)
