@@ -164,7 +164,7 @@ def _statement_lines(project: Project) -> dict[tuple[str, int], int]:
 
 def _per_file_ignored(code: str, path: str, config: Config) -> bool:
     for glob, codes in config.per_file_ignores:
-        if pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(path) and any(
+        if pathspec.PathSpec.from_lines("gitignore", [glob]).match_file(path) and any(
             code.startswith(c) or c == "ALL" for c in codes
         ):
             return True

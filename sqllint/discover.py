@@ -86,7 +86,7 @@ def _glob_match(path: Path, globs: Iterable[str], root: Path) -> bool:
     globs = tuple(globs)
     if not globs:
         return False
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", globs)
+    spec = pathspec.PathSpec.from_lines("gitignore", globs)
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -105,7 +105,7 @@ def _lang(path: Path) -> Lang | None:
 
 def _walk(root: Path, config: Config) -> Iterator[Path]:
     """Files below ``root`` that .gitignore and ``exclude`` do not rule out."""
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", config.exclude)
+    exclude = pathspec.PathSpec.from_lines("gitignore", config.exclude)
     ignores: list[tuple[Path, Any]] = []
     for parent in [root, *root.parents]:
         _add_gitignore(parent, ignores)
@@ -143,7 +143,7 @@ def _add_gitignore(folder: Path, ignores: list[tuple[Path, Any]]) -> None:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        ignores.append((folder, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+        ignores.append((folder, pathspec.PathSpec.from_lines("gitignore", lines)))
 
 
 def _excluded(path: Path, exclude: Any, root: Path) -> bool:
@@ -176,7 +176,7 @@ def discover(paths: Iterable[Path], config: Config) -> list[SourceFile]:
                 targets[found.resolve()] = None
         elif given.exists() or given.is_symlink():
             # Named explicitly: read it whatever its suffix, unless it is excluded.
-            if not _excluded(given, pathspec.PathSpec.from_lines("gitwildmatch", config.exclude),
+            if not _excluded(given, pathspec.PathSpec.from_lines("gitignore", config.exclude),
                              config.root):
                 targets[given.resolve()] = None
         else:
@@ -185,7 +185,7 @@ def discover(paths: Iterable[Path], config: Config) -> list[SourceFile]:
     context: dict[Path, None] = {}
     globs = config.schema + config.migrations
     if globs:
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", globs)
+        spec = pathspec.PathSpec.from_lines("gitignore", globs)
         for found in _walk(config.root, config):
             rel = found.relative_to(config.root).as_posix() if found.is_relative_to(
                 config.root) else found.as_posix()

@@ -36,7 +36,13 @@ SEVERITY = "warning"
 
 
 def _sig(index: Index) -> tuple[tuple[str, bool], ...]:
-    return tuple((k.ident + (f" {k.opclass}" if k.opclass else ""), k.descending)
+    """Keys with their operator class and direction relative to the first key.
+
+    A B-tree scans both ways, so ``(a DESC)`` serves what ``(a)`` serves, but
+    ``(a, b DESC)`` does not serve what ``(a, b)`` serves.
+    """
+    flip = bool(index.keys) and index.keys[0].descending
+    return tuple((k.ident + (f" {k.opclass}" if k.opclass else ""), k.descending != flip)
                  for k in index.keys)
 
 

@@ -105,19 +105,41 @@ def split(text: str) -> list[RawStatement]:
         return [RawStatement(s.start, s.stop) for s in slices]
     except PgError:
         pass
-    # The file has a syntax error somewhere: fall back to the scanner's split, where a
+    # The file has a syntax error somewhere: fall back to the scanner, where a
     # statement that does not parse does not hide its neighbours.
+    return _rejoin_atomic(text, _scan_split(text))
+
+
+def _scan_split(text: str) -> list[RawStatement]:
+    """Statement spans from the scanner's tokens: cut at top-level semicolons."""
     try:
-        slices = pg.split(text, with_parser=False, only_slices=True)
+        tokens = pg.scan(text)
     except PgError:
         return [RawStatement(0, len(text))] if text.strip() else []
     spans: list[RawStatement] = []
-    for s in slices:
-        m = _LEADING_NOISE.match(text, s.start)
-        start = m.end() if m else s.start
-        if start < s.stop:
-            spans.append(RawStatement(start, s.stop))
-    return _rejoin_atomic(text, spans)
+    start: int | None = None
+    end = 0
+    depth = 0
+    for tok in tokens:
+        if tok.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if tok.name == "ASCII_59" and depth == 0:  # ';'
+            if start is not None:
+                spans.append(RawStatement(start, end))
+            start = None
+            continue
+        if tok.name == "ASCII_40":
+            depth += 1
+        elif tok.name == "ASCII_41":
+            depth = max(0, depth - 1)
+        if start is None:
+            start = tok.start
+        end = tok.end + 1
+    if start is not None:
+        spans.append(RawStatement(start, end))
+    if not spans and text.strip() and not tokens:
+        return [RawStatement(0, len(text))]
+    return spans
 
 
 def _rejoin_atomic(text: str, spans: list[RawStatement]) -> list[RawStatement]:
