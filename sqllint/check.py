@@ -169,3 +169,15 @@ def _per_file_ignored(code: str, path: str, config: Config) -> bool:
         ):
             return True
     return False
+
+
+def merge_results(results: list[CheckResult]) -> CheckResult:
+    """One result for several projects of one run."""
+    if len(results) == 1:
+        return results[0]
+    return CheckResult(
+        findings=tuple(sorted((f for r in results for f in r.findings), key=Finding.sort_key)),
+        indexes=tuple(i for r in results for i in r.indexes),
+        files=sum(r.files for r in results),
+        statements=sum(r.statements for r in results),
+    )

@@ -6,13 +6,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sqllint import __version__
-from sqllint.config import Config, ConfigError, load_config
+from sqllint.config import Config, ConfigError
 from sqllint.discover import DiscoveryError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -28,26 +29,34 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
     return tuple(c.strip().upper() for c in value.split(",") if c.strip())
 
 
-def _load_config(config_path: str | None, paths: Sequence[str], **overrides: Any) -> Config:
-    start = Path(paths[0]) if paths and paths[0] != "-" else Path.cwd()
+def _workspaces(config_path: str | None, paths: Sequence[str], **overrides: Any) -> list[Any]:
+    """The projects of this run (a folder with its own config is its own project)."""
+    from sqllint.workspace import split_workspaces
+
+    given = [Path(p) for p in paths] if paths else [Path(".")]
+    for p in given:
+        if not p.exists() and not p.is_symlink():
+            raise UserError(f"{p}: no such file or directory")
     try:
-        config = load_config(Path(config_path) if config_path else None, start=start)
+        spaces = split_workspaces(given, Path(config_path) if config_path else None)
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
-    return config.with_overrides(**overrides)
+    return [replace(w, config=w.config.with_overrides(**overrides)) for w in spaces]
 
 
-def _paths(paths: Sequence[str]) -> list[Path]:
-    return [Path(p) for p in paths] if paths else [Path(".")]
-
-
-def _load(config: Config, paths: list[Path], overrides: dict[Path, str] | None = None) -> Any:
+def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | None = None) -> Any:
     from sqllint.project import load_project
 
     try:
-        return load_project(paths, config, overrides)
+        return load_project(list(paths), config, overrides)
     except DiscoveryError as exc:
         raise UserError(str(exc)) from exc
+
+
+def _projects(config_path: str | None, paths: Sequence[str],
+              overrides: dict[Path, str] | None = None, **config_overrides: Any) -> list[Any]:
+    return [_load(w.config, w.paths, overrides)
+            for w in _workspaces(config_path, paths, **config_overrides)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,7 +93,7 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
           output: str | None) -> None:
     """Lint SQL files, migrations and SQL in Python."""
-    from sqllint.check import check_project
+    from sqllint.check import check_project, merge_results
     from sqllint.report import FORMATS
 
     overrides: dict[Path, str] = {}
@@ -94,13 +103,11 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
             raise UserError("reading standard input ('-') needs --stdin-filename PATH")
         overrides[Path(stdin_filename)] = sys.stdin.read()
         real_paths = [stdin_filename, *[p for p in real_paths if p != stdin_filename]]
-    config = _load_config(config_path, real_paths, select=_codes(select),
-                          ignore=_codes(ignore), fail_on=fail_on)
-    if stdin_filename:
-        # The buffer's repository is the schema, even for an unsaved new file.
-        config = config.with_overrides()
-    project = _load(config, _paths(real_paths), overrides)
-    result = check_project(project)
+    projects = _projects(config_path, real_paths, overrides, select=_codes(select),
+                         ignore=_codes(ignore), fail_on=fail_on)
+    result = merge_results([check_project(p) for p in projects])
+    project = projects[0]
+    config = project.config
     result = _apply_workflow_filters(result, baseline, write_baseline, diff_ref, project)
     if write_baseline:
         return
@@ -138,13 +145,12 @@ def _apply_workflow_filters(result: Any, baseline: str | None, write_baseline: s
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the migration here.")
 def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None) -> None:
     """Print the consolidated index plan as a migration file."""
-    from sqllint.check import check_project
+    from sqllint.check import check_project, merge_results
     from sqllint.report.plan import render_plan
 
-    config = _load_config(config_path, paths)
-    project = _load(config, _paths(paths))
-    result = check_project(project)
-    text = render_plan(result, project)
+    projects = _projects(config_path, paths)
+    result = merge_results([check_project(p) for p in projects])
+    text = render_plan(result, projects[0])
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {len(result.indexes)} index(es) to {out}", err=True)
@@ -160,12 +166,11 @@ def schema(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
     """Print the catalog as sqllint built it from the DDL."""
     from sqllint.report.schema import schema_json, schema_text
 
-    config = _load_config(config_path, paths)
-    project = _load(config, _paths(paths))
-    if fmt == "json":
-        click.echo(json.dumps(schema_json(project.catalog), indent=2))
-    else:
-        click.echo(schema_text(project.catalog), nl=False)
+    for project in _projects(config_path, paths):
+        if fmt == "json":
+            click.echo(json.dumps(schema_json(project.catalog), indent=2))
+        else:
+            click.echo(schema_text(project.catalog), nl=False)
 
 
 @cli.command()
@@ -174,15 +179,15 @@ def schema(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
     """List every statement found, where, and whether it parsed."""
-    config = _load_config(config_path, paths)
-    project = _load(config, _paths(paths))
     rows = []
-    for stmt in project.statements:
-        if stmt.path not in project.targets:
-            continue
-        line, col = stmt.position(0)
-        rows.append({"path": stmt.path, "line": line, "column": col, "kind": stmt.kind,
-                     "origin": stmt.origin, "parsed": stmt.parsed, "sql": stmt.sql.strip()})
+    for project in _projects(config_path, paths):
+        for stmt in project.statements:
+            if stmt.path not in project.targets:
+                continue
+            line, col = stmt.position(0)
+            rows.append({"path": stmt.path, "line": line, "column": col, "kind": stmt.kind,
+                         "origin": stmt.origin, "parsed": stmt.parsed,
+                         "sql": stmt.sql.strip()})
     if fmt == "json":
         click.echo(json.dumps({"statements": rows}, indent=2, ensure_ascii=False))
         return

@@ -38,6 +38,8 @@ class Config:
     postgres_version: int = 15
     tables: tuple[tuple[str, str], ...] = ()
     timeseries_tables: tuple[str, ...] = ()
+    # Folders of other projects (with their own config) inside this one: not walked.
+    skip_dirs: tuple[Path, ...] = ()
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -70,13 +72,18 @@ def find_config(start: Path) -> Path | None:
     """The nearest sqllint.toml, or pyproject.toml with a [tool.sqllint] table, upward."""
     here = start if start.is_dir() else start.parent
     for folder in [here, *here.parents]:
-        candidate = folder / "sqllint.toml"
-        if candidate.is_file():
-            return candidate
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and _has_sqllint_table(candidate):
-            return candidate
+        if (folder / "sqllint.toml").is_file():
+            return folder / "sqllint.toml"
+        if has_sqllint_config(folder):
+            return folder / "pyproject.toml"
     return None
+
+
+def has_sqllint_config(folder: Path) -> bool:
+    """Does ``folder`` hold a sqllint.toml or a pyproject.toml with [tool.sqllint]?"""
+    pyproject = folder / "pyproject.toml"
+    return (folder / "sqllint.toml").is_file() or (
+        pyproject.is_file() and _has_sqllint_table(pyproject))
 
 
 def _has_sqllint_table(path: Path) -> bool:

@@ -122,8 +122,12 @@ def _walk(root: Path, config: Config) -> Iterator[Path]:
                 return True
         return _excluded(path, exclude, config.root)
 
+    skip = {p.resolve() for p in config.skip_dirs}
     for dirpath, dirnames, filenames in os.walk(root, onerror=None):
         here = Path(dirpath)
+        if skip and here.resolve() in skip:
+            dirnames[:] = []
+            continue
         if here != root:
             _add_gitignore(here, ignores)
         dirnames[:] = sorted(

@@ -36,7 +36,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_text_output_is_gcc_style_and_exit_1(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_output_is_gcc_style_and_exit_1(repo: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["check", "."], capsys)
     assert code == 1
     assert out.splitlines()[0].startswith("q.sql:1:8: SL101 SELECT * from vms expands to 3 columns")
@@ -85,7 +86,7 @@ def test_config_in_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         "legacy/old.sql": "SELECT * FROM vms;\n",
     })
     monkeypatch.chdir(tmp_path)
-    code, out, _ = _run(["check", "--format", "json", "."], capsys)
+    _, out, _ = _run(["check", "--format", "json", "."], capsys)
     assert [f for f in json.loads(out)["findings"] if f["rule"].startswith("SL1")] == []
 
 
@@ -103,7 +104,7 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.M
                                           message: str) -> None:
     _repo(tmp_path, {"pyproject.toml": config, "q.sql": "SELECT 1;\n"})
     monkeypatch.chdir(tmp_path)
-    code, out, err = _run(["check", "."], capsys)
+    code, _, err = _run(["check", "."], capsys)
     assert code == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
@@ -147,7 +148,7 @@ def test_statements_json_lists_where_and_whether_parsed(repo: Path,
 
 
 def test_schema_json(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["schema", "--format", "json", "."], capsys)
+    _, out, _ = _run(["schema", "--format", "json", "."], capsys)
     tables = json.loads(out)["tables"]
     assert [(t["name"], [c["name"] for c in t["columns"]]) for t in tables] == [
         ("vms", ["id", "name", "state"])]
@@ -162,3 +163,24 @@ def test_console_script_runs_on_the_bundled_example() -> None:
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     rules = {f["rule"] for f in json.loads(proc.stdout)["findings"]}
     assert {"SL101", "SL201", "SL202", "SL204", "SL205"} <= rules
+
+
+def test_each_folder_with_its_own_config_is_its_own_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two sample repositories with a table of the same name but different columns.
+    _repo(tmp_path, {
+        "a/sqllint.toml": "",
+        "a/schema.sql": "CREATE TABLE t (id int PRIMARY KEY, x int);\n",
+        "a/q.sql": "SELECT * FROM t WHERE id = 1;\n",
+        "b/sqllint.toml": "",
+        "b/schema.sql": "CREATE TABLE t (id int PRIMARY KEY, y int, z int);\n",
+        "b/q.sql": "SELECT * FROM t WHERE id = 1;\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(["check", "--select", "SL101", "--format", "json", "."], capsys)
+    report = json.loads(out)
+    messages = {f["path"]: f["message"] for f in report["findings"]}
+    assert "expands to 2 columns" in messages["a/q.sql"]
+    assert "expands to 3 columns" in messages["b/q.sql"]
+    assert report["summary"]["files"] == 4

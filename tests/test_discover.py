@@ -78,7 +78,8 @@ def test_schema_files_apply_before_queries_whatever_their_names(tmp_path: Path) 
 def test_psql_include_is_followed_once_with_its_own_positions(tmp_path: Path) -> None:
     _touch(tmp_path / "db", "tables.sql", text="\n\nCREATE TABLE vms (id int PRIMARY KEY);\n")
     _touch(tmp_path / "db", "schema.sql",
-           text="CREATE TABLE a (id int);\n\\ir tables.sql\n\\ir tables.sql\nCREATE TABLE b (x int);\n")
+           text="CREATE TABLE a (id int);\n\\ir tables.sql\n\\ir tables.sql\n"
+                "CREATE TABLE b (x int);\n")
     project = load_project([tmp_path / "db" / "schema.sql"], Config(root=tmp_path / "db"))
     where = [(Path(s.path).name, s.line) for s in project.statements]
     assert where == [("schema.sql", 1), ("tables.sql", 3), ("schema.sql", 4)]

@@ -19,6 +19,7 @@ from sqllint.catalog.model import (
     Table,
     TableKind,
 )
+from sqllint.catalog.store import IndexStore, PersistentDict, TableStore
 from sqllint.model import Statement
 from sqllint.sqltext import (
     canonical,
@@ -44,21 +45,24 @@ class CatalogBuilder:
     """Mutable state while applying DDL; ``snapshot()`` hands out immutable catalogs."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, Table] = {}
-        self.indexes: dict[str, Index] = {}
-        self.extensions: dict[str, int] = {}
+        self.tables = TableStore()
+        self.indexes = IndexStore()
+        self.extensions: PersistentDict[str, int] = PersistentDict()
         self.schemas: set[str] = {"public"}
-        self.ever: set[str] = set()
+        self.ever: PersistentDict[str, bool] = PersistentDict()
         self._snapshot: Catalog | None = None
 
     def snapshot(self) -> Catalog:
+        """The catalog as it stands now; free to take (the maps share structure)."""
         if self._snapshot is None:
             self._snapshot = Catalog(
-                tables=dict(self.tables),
-                indexes=dict(self.indexes),
-                extensions=dict(self.extensions),
+                tables=self.tables.frozen,
+                indexes=self.indexes.frozen,
+                extensions=self.extensions.frozen,
                 schemas=frozenset(self.schemas),
-                ever=frozenset(self.ever),
+                ever=self.ever.frozen,
+                names=self.tables.by_name,
+                grouped=self.indexes.by_table,
             )
         return self._snapshot
 
@@ -84,15 +88,14 @@ class CatalogBuilder:
             return self.tables.get(_key(schema, name))
         found = self.tables.get(_key("public", name))
         if found is None:
-            for table in self.tables.values():
-                if table.name == name:
-                    return table
+            key = self.tables.by_name.get(name)
+            return self.tables.get(key) if key else None
         return found
 
     def _put(self, table: Table) -> None:
         self.tables[table.qualified] = table
-        self.ever.add(table.qualified)
-        self.ever.add(table.name)
+        self.ever[table.qualified] = True
+        self.ever[table.name] = True
 
     def _on_CreateSchemaStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         if node.get("schemaname"):
@@ -108,7 +111,9 @@ class CatalogBuilder:
                 handler(stmt, inner)
 
     def _on_CreateExtensionStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
-        self.extensions.setdefault(node.get("extname", ""), stmt.seq)
+        name = node.get("extname", "")
+        if name not in self.extensions:
+            self.extensions[name] = stmt.seq
 
     def _on_CreateStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         schema, name = _rangevar(node["relation"])
@@ -163,11 +168,10 @@ class CatalogBuilder:
             self.tables[key] = replace(current, partition_by=f"{strategy} ({', '.join(params)})")
         if parent is not None:
             # Indexes of a partitioned table are created on each partition too.
-            for index in list(self.indexes.values()):
-                if index.table == parent.qualified:
-                    self._add_index(replace(
-                        index, name=_unique_name(self.indexes, schema, f"{name}_{index.name}"),
-                        schema=schema, table=key, constraint=None))
+            for index in self.indexes.by_table.get(parent.qualified, ()):
+                self._add_index(replace(
+                    index, name=_unique_name(self.indexes, schema, f"{name}_{index.name}"),
+                    schema=schema, table=key, constraint=None))
 
     def _add_column(self, stmt: Statement, key: str, coldef: dict[str, Any]) -> None:
         table = self.tables.get(key)
@@ -267,8 +271,8 @@ class CatalogBuilder:
             ref_key = ref.qualified if ref else _key(pk.get("schemaname"), pk.get("relname", ""))
             ref_cols = tuple(names(cons.get("pk_attrs")))
             if not ref_cols and ref is not None:
-                pkey = next((i for i in self.indexes.values()
-                             if i.table == ref.qualified and i.primary), None)
+                pkey = next((i for i in self.indexes.by_table.get(ref.qualified, ())
+                             if i.primary), None)
                 ref_cols = tuple(c or "" for c in pkey.columns) if pkey else ()
             name = cons.get("conname") or _truncate(f"{table.name}_{'_'.join(fk_cols)}_fkey")
             fk = ForeignKey(
@@ -382,10 +386,9 @@ class CatalogBuilder:
             columns=tuple(c for c in table.columns if c.name != name),
             foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
         )
-        for qname, index in list(self.indexes.items()):
-            if index.table == key and (name in index.columns or name in index.include
-                                       or _mentions(index, name)):
-                del self.indexes[qname]
+        for index in self.indexes.by_table.get(key, ()):
+            if name in index.columns or name in index.include or _mentions(index, name):
+                del self.indexes[index.qualified]
 
     def _drop_constraint(self, key: str, name: str) -> None:
         table = self.tables.get(key)
@@ -393,9 +396,9 @@ class CatalogBuilder:
             return
         self.tables[key] = replace(
             table, foreign_keys=tuple(f for f in table.foreign_keys if f.name != name))
-        for qname, index in list(self.indexes.items()):
-            if index.table == key and index.constraint == name:
-                del self.indexes[qname]
+        for index in self.indexes.by_table.get(key, ()):
+            if index.constraint == name:
+                del self.indexes[index.qualified]
 
     def _on_DropStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         kind = node.get("removeType")
@@ -436,13 +439,13 @@ class CatalogBuilder:
         return None
 
     def _drop_table(self, key: str) -> None:
-        self.tables.pop(key, None)
-        for qname, index in list(self.indexes.items()):
-            if index.table == key:
-                del self.indexes[qname]
-        for part_key, part in list(self.tables.items()):
-            if part.partition_of == key:
-                self._drop_table(part_key)
+        table = self.tables.pop(key, None)
+        for index in self.indexes.by_table.get(key, ()):
+            del self.indexes[index.qualified]
+        if table is not None and table.partition_by:
+            for part_key, part in list(self.tables.items()):
+                if part.partition_of == key:
+                    self._drop_table(part_key)
 
     def _on_RenameStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         kind = node.get("renameType")
@@ -456,9 +459,8 @@ class CatalogBuilder:
             self.tables.pop(old_key)
             renamed = replace(table, name=new)
             self._put(renamed)
-            for qname, index in list(self.indexes.items()):
-                if index.table == old_key:
-                    self.indexes[qname] = replace(index, table=renamed.qualified)
+            for index in self.indexes.by_table.get(old_key, ()):
+                self.indexes[index.qualified] = replace(index, table=renamed.qualified)
             for tkey, other in list(self.tables.items()):
                 if any(f.ref_table == old_key for f in other.foreign_keys):
                     self.tables[tkey] = replace(other, foreign_keys=tuple(
@@ -477,11 +479,10 @@ class CatalogBuilder:
 
             self.tables[table.qualified] = replace(table, foreign_keys=tuple(
                 replace(f, columns=ren(f.columns)) for f in table.foreign_keys))
-            for qname, index in list(self.indexes.items()):
-                if index.table == table.qualified:
-                    self.indexes[qname] = replace(index, keys=tuple(
-                        replace(k, column=new) if k.column == old else k for k in index.keys),
-                        include=ren(index.include))
+            for index in self.indexes.by_table.get(table.qualified, ()):
+                self.indexes[index.qualified] = replace(index, keys=tuple(
+                    replace(k, column=new) if k.column == old else k for k in index.keys),
+                    include=ren(index.include))
             for tkey, other in list(self.tables.items()):
                 if any(f.ref_table == table.qualified for f in other.foreign_keys):
                     self.tables[tkey] = replace(other, foreign_keys=tuple(
@@ -500,9 +501,9 @@ class CatalogBuilder:
             if table is None:
                 return
             old = node.get("subname", "")
-            for qname, index in list(self.indexes.items()):
-                if index.table == table.qualified and index.constraint == old:
-                    del self.indexes[qname]
+            for index in self.indexes.by_table.get(table.qualified, ()):
+                if index.constraint == old:
+                    del self.indexes[index.qualified]
                     self._add_index(replace(index, name=new, constraint=new))
             self.tables[table.qualified] = replace(table, foreign_keys=tuple(
                 replace(f, name=new) if f.name == old else f for f in table.foreign_keys))
@@ -596,7 +597,7 @@ def _default_index_name(table: str, keys: list[IndexKey]) -> str:
     return _truncate(f"{table}_{'_'.join(parts)}_idx")
 
 
-def _unique_name(existing: dict[str, Index], schema: str, name: str) -> str:
+def _unique_name(existing: IndexStore, schema: str, name: str) -> str:
     if _key(schema, name) not in existing:
         return name
     n = 1

@@ -126,7 +126,10 @@ class Catalog:
     extensions: Mapping[str, int] = field(default_factory=dict)  # name → seq created
     schemas: frozenset[str] = frozenset({"public"})
     # Every table name ever created, even if dropped later (qualified and bare).
-    ever: frozenset[str] = frozenset()
+    ever: frozenset[str] | Mapping[str, bool] = frozenset()
+    # Lookup aids kept by the builder (derived here when absent).
+    names: Mapping[str, str] | None = None  # bare name → qualified key
+    grouped: Mapping[str, tuple[Index, ...]] | None = None  # table key → indexes
 
     @property
     def empty(self) -> bool:
@@ -139,17 +142,24 @@ class Catalog:
         found = self.tables.get(f"public.{name}")
         if found is not None:
             return found
+        if self.names is not None:
+            key = self.names.get(name)
+            return self.tables.get(key) if key else None
         return self._by_bare_name.get(name)
 
     @cached_property
-    def _by_bare_name(self) -> dict[str, Table]:
+    def _by_bare_name(self) -> Mapping[str, Table]:
+        if self.names is not None:
+            return {name: self.tables[key] for name, key in self.names.items()}
         out: dict[str, Table] = {}
         for table in self.tables.values():
             out.setdefault(table.name, table)
         return out
 
     @cached_property
-    def _indexes_by_table(self) -> dict[str, tuple[Index, ...]]:
+    def _indexes_by_table(self) -> Mapping[str, tuple[Index, ...]]:
+        if self.grouped is not None:
+            return self.grouped
         grouped: dict[str, list[Index]] = {}
         for index in self.indexes.values():
             grouped.setdefault(index.table, []).append(index)

@@ -1,0 +1,110 @@
+"""Persistent (structure-sharing) maps behind the catalog builder.
+
+A query in a file that also holds DDL is checked against the catalog as it stood at
+that point, so the builder hands out many snapshots. With persistent maps a snapshot
+costs nothing and an update costs O(log n), instead of a copy of every table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+import immutables
+
+from sqllint.catalog.model import Index, Table
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class PersistentDict(Generic[K, V]):
+    """A mutable handle on an immutable map: ``frozen`` is the current value."""
+
+    def __init__(self) -> None:
+        self.frozen: immutables.Map[K, V] = immutables.Map()
+
+    def __getitem__(self, key: K) -> V:
+        return self.frozen[key]
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.frozen = self.frozen.set(key, value)
+
+    def __delitem__(self, key: K) -> None:
+        self.frozen = self.frozen.delete(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.frozen
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.frozen)
+
+    def __len__(self) -> int:
+        return len(self.frozen)
+
+    def get(self, key: K, default: V | None = None) -> V | None:
+        return self.frozen.get(key, default)
+
+    def pop(self, key: K, default: V | None = None) -> V | None:
+        value = self.frozen.get(key, default)
+        if key in self.frozen:
+            del self[key]
+        return value
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        return iter(self.frozen.items())
+
+    def values(self) -> Iterator[V]:
+        return iter(self.frozen.values())
+
+    def keys(self) -> Iterator[K]:
+        return iter(self.frozen.keys())
+
+
+class TableStore(PersistentDict[str, Table]):
+    """Tables by qualified key, plus bare name → qualified key for unqualified lookups."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_name: immutables.Map[str, str] = immutables.Map()
+
+    def __setitem__(self, key: str, value: Table) -> None:
+        super().__setitem__(key, value)
+        if value.name not in self.by_name:
+            self.by_name = self.by_name.set(value.name, key)
+
+    def __delitem__(self, key: str) -> None:
+        table = self.frozen[key]
+        super().__delitem__(key)
+        if self.by_name.get(table.name) == key:
+            other = next((k for k, t in self.frozen.items() if t.name == table.name), None)
+            self.by_name = (self.by_name.set(table.name, other) if other
+                            else self.by_name.delete(table.name))
+
+
+class IndexStore(PersistentDict[str, Index]):
+    """Indexes by qualified name, plus table key → its indexes (sorted by name)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_table: immutables.Map[str, tuple[Index, ...]] = immutables.Map()
+
+    def __setitem__(self, key: str, value: Index) -> None:
+        if key in self.frozen:
+            self._unlink(self.frozen[key])
+        super().__setitem__(key, value)
+        group = tuple(sorted((*self.by_table.get(value.table, ()), value), key=_by_name))
+        self.by_table = self.by_table.set(value.table, group)
+
+    def __delitem__(self, key: str) -> None:
+        self._unlink(self.frozen[key])
+        super().__delitem__(key)
+
+    def _unlink(self, index: Index) -> None:
+        group = tuple(i for i in self.by_table.get(index.table, ()) if i.name != index.name)
+        self.by_table = (self.by_table.set(index.table, group) if group
+                         else self.by_table.delete(index.table))
+
+
+def _by_name(index: Index) -> str:
+    return index.name

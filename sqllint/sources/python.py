@@ -1,0 +1,919 @@
+"""SQL embedded in Python: the strings that reach a database call, or plainly are SQL.
+
+Cheap first: one regex over the raw text decides whether a file can hold SQL at all
+(most Python files end there). Then stdlib ``ast`` finds the calls that take SQL, the
+names bound to SQL strings and the other string candidates; exact positions come from
+each literal's own source text (``python_literals``, with libcst splitting f-strings),
+placeholders are rewritten (``python_placeholders``) and pglast parses the result.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import io
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from pglast import parser as pg
+from pglast.error import Error as PgError
+
+from sqllint.config import Config, SqlFunction
+from sqllint.model import OffsetMap, Statement
+from sqllint.sources import sqlfile
+from sqllint.sources.python_literals import (
+    Atom,
+    Interp,
+    Source,
+    format_atoms,
+    literal_atoms,
+    scan_literals,
+)
+from sqllint.sources.python_placeholders import (
+    Pos,
+    Rewritten,
+    percent_format,
+    rewrite,
+    segments,
+)
+
+__all__ = ["noqa_lines", "statements"]
+
+# Methods whose first argument is SQL whatever the receiver (DB-API, psycopg 2/3, asyncpg).
+_DBAPI = frozenset({"execute", "executemany", "executescript", "mogrify", "copy_expert"})
+# Names also common outside databases: the string must start like SQL to count.
+_GUARDED = frozenset({"fetch", "fetchrow", "fetchval", "raw"})
+_PANDAS = frozenset({"read_sql", "read_sql_query"})
+_SQL_KEYWORDS = ("sql", "query", "operation", "statement", "stmt")
+# Calls whose string arguments are messages, never SQL.
+_MESSAGE_CALLS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print",
+     "_", "gettext", "ngettext", "gettext_lazy"}
+)
+
+_STARTS_SQL = re.compile(
+    r"\s*(?:select|insert|update|delete|with|create|alter|drop)\b", re.IGNORECASE
+)
+_STRUCTURAL = re.compile(
+    r"\b(?:from|into|set|table|values|where|index|view|join|returning|sequence|schema|"
+    r"extension|type|column|constraint|function|trigger|materialized)\b",
+    re.IGNORECASE,
+)
+# What a statement handed to a guarded call (``fetch`` …) must start with.
+_STATEMENT_START = re.compile(
+    r"\s*(?:select|insert|update|delete|with|values|table|call|copy|create|alter|drop|"
+    r"truncate|merge|explain|show|lock|refresh|vacuum|analyze|grant|revoke|comment|do)\b",
+    re.IGNORECASE,
+)
+
+# Cheap test of a whole file. A statement keyword in upper or lower case (prose starts
+# with a capital: "Update the cache from disk") right after a quote, with a structural
+# keyword close behind; or the name of a call that takes SQL.
+_KEYWORDS_UPPER = "SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP"
+_STRUCTURAL_UPPER = "FROM|INTO|SET|TABLE|VALUES|WHERE|INDEX|VIEW|JOIN|EXTENSION|SCHEMA|TYPE"
+_PREFILTER_BASE = (
+    rf"""['"]\s*(?:{_KEYWORDS_UPPER}|{_KEYWORDS_UPPER.lower()})\b[\s\S]{{0,400}}?"""
+    rf"\b(?:{_STRUCTURAL_UPPER}|{_STRUCTURAL_UPPER.lower()})\b"
+    r"|\b(?:execute|executemany|executescript|mogrify|copy_expert|read_sql|read_sql_query|"
+    r"RunSQL|RawSQL|fetch|fetchrow|fetchval|raw|text|SQL)\s*\("
+)
+# A string reaching no known call is SQL only if its keyword is all upper or all lower case.
+_CASED_KEYWORD = re.compile(rf"\s*(?:{_KEYWORDS_UPPER}|{_KEYWORDS_UPPER.lower()})\b")
+
+
+@lru_cache(maxsize=32)
+def _prefilter(functions: tuple[SqlFunction, ...]) -> re.Pattern[str]:
+    names = sorted({re.escape(f.pattern.rsplit(".", 1)[-1]) for f in functions if f.pattern})
+    extra = rf"|\b(?:{'|'.join(names)})\s*\(" if names else ""
+    return re.compile(_PREFILTER_BASE + extra)
+
+
+def statements(path: str, text: str, config: Config, *, migration: bool = False) -> list[Statement]:
+    """Every SQL statement in the Python source ``text``, in source order."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _prefilter(config.sql_functions).search(text):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in the user's code: not ours
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _Extractor(path, text, config, migration).from_tokens()
+    try:
+        return _Extractor(path, text, config, migration).run(tree)
+    except RecursionError:  # expressions nested thousands deep: read the tokens instead
+        return _Extractor(path, text, config, migration).from_tokens()
+
+
+_QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pyodbc"})
+
+
+@lru_cache(maxsize=32)
+def _hit_pattern(functions: tuple[SqlFunction, ...]) -> re.Pattern[str]:
+    names = sorted({re.escape(f.pattern.rsplit(".", 1)[-1]) for f in functions if f.pattern})
+    extra = rf"|\b(?:{'|'.join(names)})\s*\(" if names else ""
+    return re.compile(
+        rf"""['"]\s*(?:{_KEYWORDS_UPPER}|{_KEYWORDS_UPPER.lower()})\b"""
+        r"|\b(?:execute|executemany|executescript|mogrify|copy_expert|read_sql|read_sql_query|"
+        r"RunSQL|RawSQL|fetch|fetchrow|fetchval|raw|text|SQL)\s*\(" + extra
+    )
+
+
+def _hit_lines(text: str, functions: tuple[SqlFunction, ...]) -> list[int]:
+    """Sorted 1-based numbers of the lines where something SQL-like starts."""
+    lines: list[int] = []
+    line = 1
+    last = 0
+    for m in _hit_pattern(functions).finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+# --- suppression comments ---------------------------------------------------------------
+
+_CODES = r"[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*"
+_NOQA = re.compile(
+    rf"#\s*(?:noqa\b(?P<colon>\s*:\s*(?P<codes>{_CODES}))?|"
+    rf"sqllint\s*:\s*disable\s*=\s*(?P<disable>{_CODES}))",
+    re.IGNORECASE,
+)
+
+
+def noqa_lines(text: str) -> dict[int, frozenset[str]]:
+    """1-based line → codes suppressed there; an empty set (bare ``# noqa``) means all."""
+    lowered = text.lower()
+    if "noqa" not in lowered and "sqllint" not in lowered:
+        return {}
+    found: dict[int, frozenset[str]] = {}
+    line = 1
+    last = 0
+    for m in _NOQA.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        codes_text = m.group("codes") or m.group("disable")
+        if codes_text is None:
+            found[line] = frozenset()
+            continue
+        codes = frozenset(c.upper() for c in re.split(r"[\s,]+", codes_text) if c)
+        if line in found and not found[line]:
+            continue  # a bare noqa on the line already suppresses everything
+        found[line] = found.get(line, frozenset()) | codes
+    return found
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A call that takes SQL: where the SQL is, and what it is."""
+
+    origin: str
+    arg: int = 0
+    keywords: tuple[str, ...] = _SQL_KEYWORDS
+    migration: bool = False
+    template: bool = False  # psycopg sql.SQL: {} fields are composed in later
+    guarded: bool = False
+    dbapi: bool = False
+
+
+@dataclass
+class _Binding:
+    op: str  # "=" or "+="
+    value: ast.expr
+    pos: tuple[int, int]
+    branches: tuple[tuple[int, str], ...]
+
+
+@dataclass
+class _Scope:
+    kind: str  # module, class, function
+    bindings: dict[str, list[_Binding]]
+    parent: _Scope | None
+    owner: _Scope | None = None  # for a method: its class's scope
+    name: str = ""
+
+
+@dataclass
+class _Built:
+    key: tuple[int, ...]
+    atoms: list[Atom]
+    nodes: list[ast.AST] = field(default_factory=list)
+
+
+class _Extractor:
+    def __init__(self, path: str, text: str, config: Config, migration: bool) -> None:
+        self.path = path
+        self.src = Source(text)
+        self.config = config
+        self.migration = migration
+        self.imports: dict[str, str] = {}
+        self.qmark = False
+        self.consumed: set[int] = set()
+        self.emitted: set[tuple[int, ...]] = set()
+        self.found: list[tuple[tuple[int, int], int, Statement]] = []
+        self.candidates: list[ast.expr] = []
+        self.hits = _hit_lines(text, config.sql_functions)
+
+    # .. driving
+
+    def run(self, tree: ast.Module) -> list[Statement]:
+        self._collect_imports(tree)
+        module = _Scope("module", _bindings(tree.body), None)
+        self._walk(tree, module)
+        for node in self.candidates:
+            if id(node) not in self.consumed:
+                self._heuristic(node)
+        return self._result()
+
+    def _result(self) -> list[Statement]:
+        self.found.sort(key=lambda item: (item[0], item[1]))
+        return [stmt for _, _, stmt in self.found]
+
+    def _collect_imports(self, tree: ast.Module) -> None:
+        stack: list[ast.stmt] = list(tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.imports[alias.asname] = alias.name
+                    else:
+                        head = alias.name.split(".")[0]
+                        self.imports[head] = head
+                    if alias.name.split(".")[0] in _QMARK_DRIVERS:
+                        self.qmark = True
+            elif isinstance(node, ast.ImportFrom):
+                if node.module and node.module.split(".")[0] in _QMARK_DRIVERS:
+                    self.qmark = True
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            else:
+                for name in ("body", "orelse", "finalbody", "handlers"):
+                    block = getattr(node, name, None)
+                    if isinstance(block, list):
+                        stack.extend(block)
+
+    def _hit(self, node: ast.stmt) -> bool:
+        """Whether a statement's lines hold a quoted SQL keyword or a SQL call's name."""
+        index = bisect.bisect_left(self.hits, node.lineno)
+        end = node.end_lineno or node.lineno
+        return index < len(self.hits) and self.hits[index] <= end
+
+    def _walk(self, root: ast.AST, scope: _Scope) -> None:
+        """Visit every node once (iteratively: generated code nests deeply), scope-aware."""
+        stack: list[tuple[ast.AST, _Scope, bool]] = [(root, scope, False)]
+        while stack:
+            node, scope, quiet = stack.pop()
+            if isinstance(node, ast.stmt) and not self._hit(node):
+                continue  # nothing that can be SQL in these lines: skip the subtree
+            children: list[tuple[ast.AST, _Scope, bool]] = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = _Scope(
+                    "function",
+                    _bindings(node.body),
+                    scope,
+                    owner=scope if scope.kind == "class" else scope.owner,
+                    name=node.name,
+                )
+                children = [(n, scope, quiet) for n in node.decorator_list]
+                children += [(n, scope, quiet) for n in _defaults(node.args)]
+                children += [(n, inner, quiet) for n in node.body]
+            elif isinstance(node, ast.ClassDef):
+                inner = _Scope("class", _bindings(node.body), scope, name=node.name)
+                children = [(n, scope, quiet) for n in (*node.decorator_list, *node.bases)]
+                children += [(n, inner, quiet) for n in node.body]
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # docstrings and bare string statements are prose
+            elif _is_string_expr(node):
+                assert isinstance(node, ast.expr)
+                if not quiet:
+                    self.candidates.append(node)
+                if isinstance(node, ast.Call):  # "…".format(args): args may hold calls
+                    children = [(n, scope, quiet) for n in node.args]
+            else:
+                if isinstance(node, ast.Call):
+                    self._call(node, scope)
+                    quiet = quiet or _dotted(node.func).rsplit(".", 1)[-1] in _MESSAGE_CALLS
+                elif isinstance(node, ast.Raise):
+                    quiet = True
+                children = [(n, scope, quiet) for n in ast.iter_child_nodes(node)]
+            stack.extend(reversed(children))
+
+    # .. calls
+
+    def _call(self, call: ast.Call, scope: _Scope) -> None:
+        target = self._target(call)
+        if target is None:
+            return
+        if target.migration:
+            # The reverse of a migration is not a step of it: the catalog must not apply it.
+            undo = [kw.value for kw in call.keywords if kw.arg == "reverse_sql"]
+            if _in_downgrade(scope):
+                undo = [call]
+            elif target.origin.endswith("RunSQL") and len(call.args) > 1:
+                undo.append(call.args[1])
+            for expr in undo:
+                self.consumed.update(id(n) for n in ast.walk(expr))
+            if _in_downgrade(scope):
+                return
+        for expr in self._arguments(call, target):
+            for built in self._resolve(expr, scope, call, target.template, 0):
+                self._emit(built, target)
+
+    def _target(self, call: ast.Call) -> _Target | None:
+        dotted = _dotted(call.func)
+        if not dotted:
+            return None
+        resolved = self._resolve_import(dotted)
+        for fn in self.config.sql_functions:
+            if _matches(fn.pattern, dotted) or _matches(fn.pattern, resolved):
+                return _Target(dotted, fn.arg, _SQL_KEYWORDS if fn.arg == 0 else ())
+        last = dotted.rsplit(".", 1)[-1]
+        attribute = isinstance(call.func, ast.Attribute)
+        if attribute and last in _DBAPI:
+            if dotted == "op.execute" or resolved.endswith("alembic.op.execute"):
+                return _Target("op.execute", keywords=("sqltext", "sql"), migration=True)
+            return _Target(dotted, dbapi=True)
+        if last == "RunSQL":
+            return _Target(dotted, keywords=("sql",), migration=True)
+        if last == "RawSQL":
+            return _Target(dotted)
+        if last == "text" and (resolved.startswith("sqlalchemy.") or dotted == "sa.text"):
+            return _Target("sqlalchemy.text", keywords=("text",))
+        if last == "SQL" and (dotted == "sql.SQL" or resolved.startswith("psycopg")):
+            return _Target(resolved if resolved.startswith("psycopg") else dotted, template=True)
+        if last in _PANDAS and (attribute or resolved.startswith("pandas.")):
+            return _Target(resolved, keywords=("sql",))
+        if attribute and last in _GUARDED:
+            if last == "raw" and dotted.endswith("objects.raw"):
+                return _Target(dotted, keywords=("raw_query",))
+            return _Target(dotted, guarded=True)
+        return None
+
+    def _resolve_import(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        full = self.imports.get(head)
+        if full is None:
+            return dotted
+        return f"{full}.{rest}" if rest else full
+
+    @staticmethod
+    def _arguments(call: ast.Call, target: _Target) -> list[ast.expr]:
+        for kw in call.keywords:
+            if kw.arg is not None and kw.arg in target.keywords:
+                return [kw.value]
+        args = call.args
+        for arg in args[: target.arg + 1]:
+            if isinstance(arg, ast.Starred):
+                return []
+        return [args[target.arg]] if len(args) > target.arg else []
+
+    # .. from an expression to SQL text
+
+    def _resolve(
+        self, expr: ast.expr, scope: _Scope, at: ast.AST, template: bool, depth: int
+    ) -> list[_Built]:
+        """The SQL texts ``expr`` can hold where ``at`` uses it (names followed to strings)."""
+        if depth > 6:
+            return []
+        self.consumed.add(id(expr))
+        if isinstance(expr, ast.Name):
+            return self._resolve_name(expr.id, scope, at, template, depth)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            owner = _class_scope(scope, expr.value.id)
+            if owner is not None:
+                return self._resolve_name(expr.attr, owner, None, template, depth)
+            return []
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            built: list[_Built] = []
+            for elt in expr.elts:
+                if isinstance(elt, ast.Tuple) and elt.elts:
+                    elt = elt.elts[0]
+                built += self._resolve(elt, scope, at, template, depth + 1)
+            return built
+        if isinstance(expr, ast.Call):
+            inner = self._target(expr)
+            if inner is not None and (inner.template or inner.origin == "sqlalchemy.text"):
+                found: list[_Built] = []
+                for arg in self._arguments(expr, inner):
+                    found += self._resolve(arg, scope, at, inner.template, depth + 1)
+                return found
+            func = expr.func
+            if isinstance(func, ast.Attribute) and func.attr == "format":
+                receiver = func.value
+                if isinstance(receiver, ast.Call):
+                    names = _format_names(expr, self.src)
+                    return [
+                        _Built(b.key, _rename(b.atoms, names), b.nodes)
+                        for b in self._resolve(receiver, scope, at, template, depth + 1)
+                    ]
+                if isinstance(receiver, (ast.Name, ast.Attribute)):
+                    names = _format_names(expr, self.src)
+                    return [
+                        _Built(b.key, _rename(format_atoms(b.atoms), names), b.nodes)
+                        for b in self._resolve(receiver, scope, at, False, depth + 1)
+                    ]
+        if (
+            isinstance(expr, ast.BinOp)
+            and isinstance(expr.op, ast.Mod)
+            and isinstance(expr.left, (ast.Name, ast.Attribute))
+        ):
+            positional, named = _percent_args(expr.right, self.src)
+            return [
+                _Built(b.key, percent_format(b.atoms, positional, named), b.nodes)
+                for b in self._resolve(expr.left, scope, at, False, depth + 1)
+            ]
+        atoms = self._string(expr, template)
+        if atoms is None:
+            return []
+        return [_Built((id(expr),), atoms, [expr])]
+
+    def _resolve_name(
+        self, name: str, scope: _Scope, at: ast.AST | None, template: bool, depth: int
+    ) -> list[_Built]:
+        where = (at.lineno, at.col_offset) if isinstance(at, (ast.expr, ast.stmt)) else None
+        current: _Scope | None = scope
+        while current is not None:
+            if current.kind == "class" and current is not scope:
+                current = current.parent  # methods do not see class names unqualified
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                local = where if current is scope else None
+                return self._from_bindings(bindings, local, current, template, depth)
+            current = current.parent
+        return []
+
+    def _from_bindings(
+        self,
+        bindings: list[_Binding],
+        before: tuple[int, int] | None,
+        scope: _Scope,
+        template: bool,
+        depth: int,
+    ) -> list[_Built]:
+        usable = [b for b in bindings if before is None or b.pos < before]
+        result: list[_Built] = []
+        for index, binding in enumerate(usable):
+            if binding.op != "=":
+                continue
+            later = usable[index + 1 :]
+            additions: list[_Binding] = []
+            taken_branches: set[int] = set()
+            for extra in later:
+                if extra.op == "=":
+                    break
+                if any(b == "else" and n in taken_branches for n, b in extra.branches):
+                    continue
+                additions.append(extra)
+                taken_branches.update(n for n, b in extra.branches if b == "body")
+            self.consumed.add(id(binding.value))
+            heads = self._resolve(binding.value, scope, binding.value, template, depth + 1)
+            for head in heads:
+                atoms = list(head.atoms)
+                key = list(head.key)
+                for extra in additions:
+                    self.consumed.add(id(extra.value))
+                    piece = self._string(extra.value, template)
+                    if piece is None:
+                        piece = [self._interp(extra.value)]
+                    atoms += piece
+                    key.append(id(extra.value))
+                result.append(_Built(tuple(key), atoms, head.nodes))
+        return result
+
+    def _interp(self, expr: ast.expr) -> Interp:
+        start = self.src.offset(expr.lineno, expr.col_offset)
+        end_line = expr.end_lineno or expr.lineno
+        end = self.src.offset(end_line, expr.end_col_offset or 0)
+        line, col = self.src.position(start)
+        return Interp(self.src.text[start:end], line, col)
+
+    def _string(self, expr: ast.expr, template: bool) -> list[Atom] | None:
+        """Atoms of a string-valued expression written with literals, or None."""
+        if isinstance(expr, ast.Constant):
+            if not isinstance(expr.value, (str, bytes)):
+                return None
+            return self._literal(expr, template)
+        if isinstance(expr, ast.JoinedStr):
+            return self._literal(expr, template)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            operands = _flatten_add(expr)
+            pieces: list[Atom] = []
+            any_string = False
+            for operand in operands:
+                part = self._string(operand, template) if _is_literal(operand) else None
+                if part is None:
+                    pieces.append(self._interp(operand))
+                else:
+                    any_string = True
+                    pieces += part
+            return pieces if any_string else None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod) and _is_literal(expr.left):
+            left = self._string(expr.left, False)
+            if left is None:
+                return None
+            positional, named = _percent_args(expr.right, self.src)
+            return percent_format(left, positional, named)
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "format"
+            and _is_literal(expr.func.value)
+        ):
+            receiver = self._string(expr.func.value, True)
+            if receiver is None:
+                return None
+            return _rename(receiver, _format_names(expr, self.src))
+        return None
+
+    def _literal(self, expr: ast.expr, template: bool) -> list[Atom] | None:
+        start = self.src.offset(expr.lineno, expr.col_offset)
+        end = self.src.offset(expr.end_lineno or expr.lineno, expr.end_col_offset or 0)
+        literals = scan_literals(self.src.text, start, end)
+        if not literals:
+            return None
+        atoms: list[Atom] = []
+        for lit in literals:
+            part = literal_atoms(self.src, lit, format_fields=template)
+            if part is None:
+                return None
+            atoms += part
+        return atoms
+
+    # .. strings that reach no known call
+
+    def _heuristic(self, node: ast.expr) -> None:
+        static = _static_text(node)
+        if static is None or not _CASED_KEYWORD.match(static) or not _STRUCTURAL.search(static):
+            return
+        atoms = self._string(node, False)
+        if atoms is None:
+            return
+        self._emit(_Built((id(node),), atoms, [node]), None)
+
+    # .. from atoms to Statements
+
+    def _emit(self, built: _Built, target: _Target | None) -> None:
+        if built.key in self.emitted or not built.atoms:
+            return
+        self.emitted.add(built.key)
+        if target is not None and target.guarded:
+            text = "".join(a[0] if isinstance(a, tuple) else "x" for a in built.atoms)
+            if not _STATEMENT_START.match(text):
+                return
+        first = _parse_all(rewrite(built.atoms, qmark=self.qmark, identifiers=False))
+        chosen = first
+        if any(p.error is not None for p in first) and _has_substitutions(first):
+            second = _parse_all(rewrite(built.atoms, qmark=self.qmark, identifiers=True))
+            if sum(p.error is None for p in second) > sum(p.error is None for p in first):
+                chosen = second
+        migration = self.migration or (target is not None and target.migration)
+        for part in chosen:
+            if part.error is not None:
+                if target is None or (self.qmark and target.dbapi):
+                    continue  # not known to be SQL, or sqlite's dialect
+                if part.interpolated and part.error_offset >= part.interpolated[0]:
+                    continue  # the unknown interpolated text may be what it lacks
+            if part.node is None and part.error is None:
+                continue
+            stmt = Statement(
+                path=self.path,
+                sql=part.sql,
+                offsets=OffsetMap(tuple(segments(part.sql, part.positions))),
+                kind=sqlfile.classify(part.node, migration),
+                origin=target.origin if target is not None else self.path,
+                node=part.node,
+                error=part.error,
+                error_offset=part.error_offset,
+                migration=migration,
+                dynamic=part.dynamic,
+                params=part.params,
+            )
+            start = part.positions[0] if part.positions else ("", 0, 0, False)
+            self.found.append(((start[1], start[2]), len(self.found), stmt))
+
+    # .. a file ast cannot read
+
+    def from_tokens(self) -> list[Statement]:
+        """Statements that look like SQL among the tokens of a file with a syntax error."""
+        groups: list[tuple[int, int]] = []
+        joinable = False
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(self.src.text).readline):
+                if tok.type == tokenize.STRING:
+                    start = self.src.offset(tok.start[0], 0) + tok.start[1]
+                    end = self.src.offset(tok.end[0], 0) + tok.end[1]
+                    if joinable:
+                        groups[-1] = (groups[-1][0], end)
+                    else:
+                        groups.append((start, end))
+                    joinable = True
+                elif tok.type not in (tokenize.NL, tokenize.COMMENT):
+                    joinable = False
+        except (tokenize.TokenError, SyntaxError, ValueError, RecursionError):
+            pass
+        for start, end in groups:
+            literals = scan_literals(self.src.text, start, end)
+            if not literals or any("f" in lit.prefix for lit in literals):
+                continue
+            atoms: list[Atom] = []
+            for lit in literals:
+                part = literal_atoms(self.src, lit)
+                if part is None:
+                    break
+                atoms += part
+            else:
+                static = "".join(a[0] for a in atoms if isinstance(a, tuple))
+                if _CASED_KEYWORD.match(static) and _STRUCTURAL.search(static):
+                    self._emit(_Built((start,), atoms), None)
+        return self._result()
+
+
+@dataclass(frozen=True)
+class _Part:
+    sql: str
+    positions: list[Pos]
+    node: dict[str, Any] | None
+    error: str | None
+    error_offset: int
+    dynamic: tuple[str, ...]
+    params: tuple[str, ...]
+    interpolated: tuple[int, ...]
+
+
+def _parse_all(rewritten: Rewritten) -> list[_Part]:
+    """Split a string into its statements and parse each."""
+    sql = rewritten.sql
+    parts: list[_Part] = []
+    for start, stop in _split(sql):
+        text = sql[start:stop]
+        node, error, error_offset = sqlfile.parse(text)
+        parts.append(
+            _Part(
+                text,
+                rewritten.positions[start:stop],
+                node,
+                error,
+                error_offset,
+                tuple(d for at, d in rewritten.dynamic if start <= at < stop),
+                rewritten.params,
+                tuple(i - start for i in rewritten.interpolated if start <= i < stop),
+            )
+        )
+    return parts
+
+
+def _split(sql: str) -> list[tuple[int, int]]:
+    """Character spans of the statements of ``sql``, cut at ``;`` tokens.
+
+    pglast's scanner, not ``split(with_parser=False)``: that one drops a piece that
+    does not start with a keyword, and text handed to ``execute`` must be reported
+    even when it is not SQL at all.
+    """
+    try:
+        tokens = pg.scan(sql)
+    except PgError:
+        stripped = sql.strip()
+        start = sql.find(stripped[:1]) if stripped else 0
+        return [(start, start + len(stripped))] if stripped else []
+    spans: list[tuple[int, int]] = []
+    first = -1
+    last = -1
+    for tok in tokens:
+        if tok.name == "ASCII_59":
+            if first >= 0:
+                spans.append((first, last + 1))
+            first = -1
+        else:
+            if first < 0:
+                first = tok.start
+            last = tok.end
+    if first >= 0:
+        spans.append((first, last + 1))
+    return spans
+
+
+def _has_substitutions(parts: list[_Part]) -> bool:
+    return any(p.interpolated or p.params for p in parts)
+
+
+# --- ast helpers ----------------------------------------------------------------------------
+
+
+def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
+    """Assignments of names in one scope's statements (nested defs excluded), in order."""
+    found: dict[str, list[_Binding]] = {}
+    stack: list[tuple[list[ast.stmt], tuple[tuple[int, str], ...]]] = [(body, ())]
+    ordered: list[tuple[str, _Binding]] = []
+    while stack:
+        stmts, branches = stack.pop()
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        value = stmt.value
+                        if (
+                            isinstance(value, ast.BinOp)
+                            and isinstance(value.op, ast.Add)
+                            and isinstance(value.left, ast.Name)
+                            and value.left.id == target.id
+                        ):
+                            ordered.append(
+                                (target.id, _Binding("+=", value.right, _pos(stmt), branches))
+                            )
+                        else:
+                            ordered.append((target.id, _Binding("=", value, _pos(stmt), branches)))
+            elif isinstance(stmt, ast.AnnAssign):
+                if isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                    ordered.append(
+                        (stmt.target.id, _Binding("=", stmt.value, _pos(stmt), branches))
+                    )
+            elif isinstance(stmt, ast.AugAssign):
+                if isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
+                    ordered.append(
+                        (stmt.target.id, _Binding("+=", stmt.value, _pos(stmt), branches))
+                    )
+            elif isinstance(stmt, ast.If):
+                stack.append((stmt.body, (*branches, (id(stmt), "body"))))
+                stack.append((stmt.orelse, (*branches, (id(stmt), "else"))))
+            elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+                stack.append((stmt.body, branches))
+                stack.append((stmt.orelse, branches))
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                stack.append((stmt.body, branches))
+            elif isinstance(stmt, (ast.Try, ast.TryStar)):
+                stack.append((stmt.body, branches))
+                for handler in stmt.handlers:
+                    stack.append((handler.body, branches))
+                stack.append((stmt.orelse, branches))
+                stack.append((stmt.finalbody, branches))
+            elif isinstance(stmt, ast.Match):
+                for case in stmt.cases:
+                    stack.append((case.body, branches))
+    ordered.sort(key=lambda item: item[1].pos)
+    for name, binding in ordered:
+        found.setdefault(name, []).append(binding)
+    return found
+
+
+def _in_downgrade(scope: _Scope) -> bool:
+    current: _Scope | None = scope
+    while current is not None:
+        if current.kind == "function" and current.name.startswith("downgrade"):
+            return True
+        current = current.parent
+    return False
+
+
+def _pos(node: ast.stmt) -> tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+
+
+def _class_scope(scope: _Scope, name: str) -> _Scope | None:
+    """The class scope ``self.X`` / ``cls.X`` / ``ClassName.X`` refers to from ``scope``."""
+    if name in ("self", "cls"):
+        return scope.owner
+    current: _Scope | None = scope
+    while current is not None:
+        if current.kind == "class" and current.name == name:
+            return current
+        if current.owner is not None and current.owner.name == name:
+            return current.owner
+        current = current.parent
+    return None
+
+
+def _dotted(func: ast.expr) -> str:
+    parts: list[str] = []
+    node: ast.expr = func
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        elif isinstance(node, ast.Call):
+            parts.append("()")
+            node = node.func
+        else:
+            parts.append("…")
+            break
+    dotted = ".".join(reversed(parts))
+    return dotted.replace(".()", "()")
+
+
+def _matches(pattern: str, dotted: str) -> bool:
+    """Whether a configured ``sql-functions`` pattern names the call ``dotted``."""
+    if pattern.startswith("*."):
+        return dotted.endswith(pattern[1:]) or dotted == pattern[2:]
+    return dotted == pattern or dotted.endswith("." + pattern)
+
+
+def _is_literal(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (str, bytes))
+    if isinstance(expr, ast.JoinedStr):
+        return True
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        return _is_literal(_leftmost(expr))
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.attr == "format" and _is_literal(expr.func.value)
+    return False
+
+
+def _is_string_expr(node: ast.AST) -> bool:
+    return isinstance(node, ast.expr) and _is_literal(node)
+
+
+def _leftmost(expr: ast.expr) -> ast.expr:
+    while isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        expr = expr.left
+    return expr
+
+
+def _flatten_add(expr: ast.BinOp) -> list[ast.expr]:
+    operands: list[ast.expr] = []
+    stack: list[ast.expr] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            operands.append(node)
+    return operands
+
+
+def _static_text(expr: ast.expr) -> str | None:
+    """The literal text of a string expression, values unknown at run time as ``x``."""
+    if isinstance(expr, ast.Constant):
+        value = expr.value
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value if isinstance(value, str) else None
+    if isinstance(expr, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else " x "
+            for v in expr.values
+        )
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, ast.Add):
+            texts = [_static_text(op) for op in _flatten_add(expr)]
+            return "".join(t if t is not None else " x " for t in texts)
+        return _static_text(expr.left)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return _static_text(expr.func.value)
+    return None
+
+
+def _source(expr: ast.expr, src: Source) -> str:
+    start = src.offset(expr.lineno, expr.col_offset)
+    end = src.offset(expr.end_lineno or expr.lineno, expr.end_col_offset or 0)
+    return src.text[start:end]
+
+
+def _percent_args(right: ast.expr, src: Source) -> tuple[list[str], dict[str, str]]:
+    if isinstance(right, ast.Tuple):
+        return [_source(e, src) for e in right.elts], {}
+    if isinstance(right, ast.Dict):
+        named = {
+            k.value: _source(v, src)
+            for k, v in zip(right.keys, right.values, strict=False)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+        return [], named
+    return [_source(right, src)], {}
+
+
+def _format_names(call: ast.Call, src: Source) -> dict[str, str]:
+    names = {str(i): _source(arg, src) for i, arg in enumerate(call.args)}
+    names.update({kw.arg: _source(kw.value, src) for kw in call.keywords if kw.arg})
+    return names
+
+
+def _rename(atoms: list[Atom], names: dict[str, str]) -> list[Atom]:
+    """Name each ``str.format`` field by the expression passed for it."""
+    out: list[Atom] = []
+    for atom in atoms:
+        if isinstance(atom, Interp):
+            head = re.split(r"[.\[]", atom.text, maxsplit=1)[0]
+            if head in names:
+                atom = Interp(names[head] + atom.text[len(head) :], atom.line, atom.column)
+        out.append(atom)
+    return out
+

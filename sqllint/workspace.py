@@ -1,0 +1,70 @@
+"""One run, several projects: a folder with its own sqllint configuration is its own
+project, with its own schema. ``sqllint check fixtures/`` lints each sample repository
+against its own tables, not against a mix of all of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqllint.config import Config, find_config, has_sqllint_config, load_config
+from sqllint.discover import SKIP_DIRS
+
+
+@dataclass(frozen=True)
+class Workspace:
+    config: Config
+    paths: tuple[Path, ...]
+
+
+def _nested_roots(folder: Path) -> list[Path]:
+    """Folders below ``folder`` (not itself) that carry their own sqllint config."""
+    found: list[Path] = []
+    for dirpath, dirnames, _ in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        here = Path(dirpath)
+        if here != folder and has_sqllint_config(here):
+            found.append(here.resolve())
+            dirnames[:] = []  # a project's own sub-projects are its business
+    return found
+
+
+def split_workspaces(paths: list[Path], config_path: Path | None) -> list[Workspace]:
+    """Group the given paths into projects, each with the config that governs it.
+
+    With ``--config`` everything is one project. Otherwise each path belongs to the
+    nearest configuration above it, and a folder below a given folder that has its own
+    configuration is split off as a project of its own.
+    """
+    if config_path is not None:
+        return [Workspace(load_config(config_path), tuple(paths))]
+    groups: dict[Path | None, list[Path]] = {}
+    skip: dict[Path | None, list[Path]] = {}
+    for given in paths:
+        where = find_config(given.resolve()) if given.exists() else None
+        groups.setdefault(where, []).append(given)
+        if given.is_dir():
+            for nested in _nested_roots(given.resolve()):
+                owner = find_config(nested)
+                groups.setdefault(owner, []).append(nested)
+                skip.setdefault(where, []).append(nested)
+    out: list[Workspace] = []
+    for source, members in groups.items():
+        if source is not None:
+            config = load_config(source)
+        else:
+            start = members[0] if members[0].is_dir() else members[0].parent
+            config = Config(root=Path.cwd() if _under(start, Path.cwd()) else start.resolve())
+        config = replace(config, skip_dirs=tuple(skip.get(source, ())))
+        out.append(Workspace(config, tuple(dict.fromkeys(members))))
+    return out
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
