@@ -92,3 +92,13 @@ def test_only_changed_files_given_still_loads_the_schema(tmp_path: Path) -> None
     project = load_project([tmp_path / "queries" / "list.sql"], Config(root=tmp_path))
     assert "public.vms" in project.catalog.tables
     assert project.targets == {f.display for f in project.files if f.path.name == "list.sql"}
+
+
+def test_a_base_schema_file_applies_before_the_migrations_that_build_on_it(
+    tmp_path: Path,
+) -> None:
+    _touch(tmp_path, "schema.sql", text="CREATE TABLE vms (id int PRIMARY KEY, state text);\n")
+    _touch(tmp_path / "migrations", "0001_state_idx.up.sql",
+           text="CREATE INDEX vms_state_idx ON vms (state);\n")
+    project = load_project([tmp_path], Config(root=tmp_path))
+    assert "public.vms_state_idx" in project.catalog.indexes

@@ -1,0 +1,143 @@
+"""Every statement as a migration step: the catalog before it, its file's role, its transaction.
+
+Computed once per run (cached in ``ctx.cache``) by replaying the statements in order with
+a ``CatalogBuilder``: ``ctx.catalog_at`` only snapshots catalogs for queries, and the
+migration rules need the schema as it stood right before each DDL statement.
+Statements inside function bodies and DO blocks are steps too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sqllint.catalog.build import CatalogBuilder
+from sqllint.catalog.model import Catalog, Table
+from sqllint.discover import migration_version
+from sqllint.migrations.bodies import body_statements
+from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
+from sqllint.model import Statement
+from sqllint.rules.base import Context
+from sqllint.sources import sqlfile
+
+Role = Literal["migration", "down", "schema", "other"]
+Container = Literal["top", "function", "do"]
+
+_CACHE_KEY = "sqllint.migrations.steps"
+_INTERESTING = frozenset({
+    "IndexStmt", "DropStmt", "AlterTableStmt", "RefreshMatViewStmt", "CreateStmt",
+    "CreateFunctionStmt", "DoStmt", "ViewStmt", "CreateTableAsStmt", "ReindexStmt",
+    "CreateDomainStmt", "CompositeTypeStmt",
+})
+
+
+@dataclass(frozen=True)
+class Step:
+    stmt: Statement  # body statements are positioned in the file, with the parent's seq
+    role: Role  # of the file: migration / down / schema (ddl files) / other (queries, Python)
+    layout: Layout
+    catalog: Catalog  # before the statement ran; for function bodies, the final catalog
+    container: Container = "top"
+    parent: Statement | None = None
+    transaction: InTransaction | None = None
+    functions: Mapping[str, str] = field(default_factory=dict)  # user function → i/s/v
+
+    @property
+    def path(self) -> str:
+        return self.stmt.path
+
+    @property
+    def is_migration(self) -> bool:
+        return self.role == "migration"
+
+    def created_here(self, table: Table) -> bool:
+        """Was ``table`` created earlier in this very file (so it holds no rows yet)?"""
+        return table.origin.path == self.stmt.path and self.container != "function"
+
+
+def steps(ctx: Context) -> tuple[Step, ...]:
+    cached = ctx.cache.get(_CACHE_KEY)
+    if cached is None:
+        cached = _compute(ctx)
+        ctx.cache[_CACHE_KEY] = cached
+    return tuple(cached)
+
+
+def _role(path: str, ctx: Context, roles: dict[str, Role]) -> Role:
+    if path not in roles:
+        mig = migration_version(Path(path), ctx.config)
+        if mig is not None:
+            roles[path] = "migration" if mig[0] == "migration" else "down"
+        elif path.endswith(".py"):
+            roles[path] = "other"
+        else:
+            roles[path] = "schema"
+    return roles[path]
+
+
+def _compute(ctx: Context) -> list[Step]:
+    builder = CatalogBuilder()
+    roles: dict[str, Role] = {}
+    functions: dict[str, str] = {}
+    by_file: dict[str, list[Statement]] = {}
+    for stmt in ctx.statements:
+        by_file.setdefault(stmt.path, []).append(stmt)
+    layouts = {p: layout(p, ctx.config, ctx.texts.get(p, "")) for p in by_file}
+    in_tx: dict[int, InTransaction] = {}
+    for path, stmts in by_file.items():
+        marks = file_transactions(stmts, layouts[path], ctx.texts.get(path, ""))
+        if _role(path, ctx, roles) not in ("migration", "down"):
+            marks = {i: t for i, t in marks.items() if t.reason == "explicit"}
+        for i, mark in marks.items():
+            in_tx[id(stmts[i])] = mark
+    out: list[Step] = []
+    pending_bodies: list[tuple[Statement, Role]] = []
+    for stmt in ctx.statements:
+        if stmt.node is None:
+            continue
+        role = _role(stmt.path, ctx, roles)
+        kind = stmt.node_type
+        if kind in _INTERESTING:
+            step = Step(stmt, role, layouts[stmt.path], builder.snapshot(),
+                        transaction=in_tx.get(id(stmt)), functions=dict(functions))
+            out.append(step)
+            if kind == "CreateFunctionStmt":
+                pending_bodies.append((stmt, role))
+            elif kind == "DoStmt":
+                for body in body_statements(stmt):
+                    out.append(Step(body.stmt, role, step.layout, step.catalog, "do", stmt,
+                                    _body_transaction(step), dict(functions)))
+        if kind == "CreateFunctionStmt":
+            _record_function(stmt, functions)
+        if role != "down" and stmt.kind != "query" and kind not in sqlfile.QUERY_NODES:
+            builder.apply(stmt)
+    final = builder.snapshot()
+    for stmt, role in pending_bodies:
+        for body in body_statements(stmt):
+            out.append(Step(body.stmt, role, layouts[stmt.path], final, "function", stmt,
+                            InTransaction("function", layouts[stmt.path]), dict(functions)))
+    return out
+
+
+def _body_transaction(step: Step) -> InTransaction:
+    return InTransaction("function", step.layout)
+
+
+def _record_function(stmt: Statement, functions: dict[str, str]) -> None:
+    node = (stmt.node or {}).get("CreateFunctionStmt", {})
+    parts = [p.get("String", {}).get("sval", "") for p in node.get("funcname") or []]
+    if not parts:
+        return
+    vol = "v"
+    for opt in node.get("options") or []:
+        elem = opt.get("DefElem", {})
+        if elem.get("defname") == "volatility":
+            vol = str(elem.get("arg", {}).get("String", {}).get("sval", "volatile"))[0]
+    functions[parts[-1]] = vol
+
+
+def reported(ctx: Context) -> list[Step]:
+    """The steps of the files findings are reported for."""
+    return [s for s in steps(ctx) if s.path in ctx.targets]

@@ -1,0 +1,108 @@
+"""
+## What it does
+Reports `ALTER TABLE … ALTER COLUMN … TYPE` in a migration, on a table that existed
+before this migration file, unless the change is one PostgreSQL makes without touching
+the rows (`varchar(n)` → `varchar(m)` with m ≥ n or `text`, `varchar` ↔ `text`,
+`numeric(p,s)` → `numeric(q,s)` with q ≥ p or unconstrained `numeric`, `varbit(n)` →
+wider, `cidr` → `inet`). sqllint knows the column's current type from the migrations.
+
+## Why is this bad?
+Any other type change rewrites the whole table and rebuilds every index on it under an
+ACCESS EXCLUSIVE lock: no reads, no writes, for as long as the rewrite takes.
+
+## Example
+```sql
+ALTER TABLE vm_metrics ALTER COLUMN network_rx_bytes TYPE bigint;  -- was integer
+```
+
+Use instead:
+```sql
+ALTER TABLE vm_metrics ADD COLUMN network_rx_bytes_new bigint;
+-- keep it in sync with a trigger, backfill in batches, then in one short transaction:
+ALTER TABLE vm_metrics RENAME COLUMN network_rx_bytes TO network_rx_bytes_old;
+ALTER TABLE vm_metrics RENAME COLUMN network_rx_bytes_new TO network_rx_bytes;
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from sqllint.migrations.sqledit import relation, relation_text
+from sqllint.migrations.steps import reported
+from sqllint.migrations.volatility import typname
+from sqllint.model import Finding
+from sqllint.rules.base import Context, finding, normalized
+from sqllint.sqltext import quote_ident, type_name
+
+CODE = "SL309"
+NAME = "column-type-change"
+SEVERITY = "error"
+
+_TEXTUAL = {"varchar", "text"}
+
+
+def _mods(type_text: str) -> list[int]:
+    m = re.search(r"\(([\d,\s]+)\)", type_text)
+    return [int(x) for x in m.group(1).split(",")] if m else []
+
+
+def binary_coercible(old: str, new: str) -> bool:
+    """Does changing a column from ``old`` to ``new`` leave the rows as they are?"""
+    a, b = typname(old), typname(new)
+    if a is None or b is None:
+        return False
+    ma, mb = _mods(old), _mods(new)
+    if old.endswith("[]") != new.endswith("[]"):
+        return False
+    if a in _TEXTUAL and b in _TEXTUAL:
+        if b == "text" or not mb:
+            return True
+        return a == "varchar" and bool(ma) and mb[0] >= ma[0]
+    if a == b == "numeric":
+        if not mb:
+            return True
+        return len(ma) == 2 and len(mb) == 2 and mb[1] == ma[1] and mb[0] >= ma[0]
+    if a == b == "varbit":
+        return not mb or (bool(ma) and mb[0] >= ma[0])
+    if (a, b) in (("cidr", "inet"), ("xml", "text")):
+        return True
+    return a == b and ma == mb
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for step in reported(ctx):
+        node = (step.stmt.node or {}).get("AlterTableStmt")
+        if node is None or not (step.role == "migration" or step.container == "function"):
+            continue
+        rel = node.get("relation") or {}
+        table = relation(step.catalog, rel)
+        if table is None or step.created_here(table) or table.kind != "table":
+            continue
+        rel_text = relation_text(rel)
+        for wrapped in node.get("cmds") or []:
+            cmd = wrapped.get("AlterTableCmd", {})
+            coldef = (cmd.get("def") or {}).get("ColumnDef")
+            if cmd.get("subtype") != "AT_AlterColumnType" or not coldef:
+                continue
+            column = str(cmd.get("name", ""))
+            new = type_name(coldef.get("typeName") or {})
+            col = table.column(column)
+            if col is None or binary_coercible(col.type, new):
+                continue
+            indexes = step.catalog.indexes_on(table.qualified)
+            rebuilt = f" and rebuilds its {len(indexes)} index(es)" if indexes else ""
+            message = (f"ALTER COLUMN {column} TYPE {new} (from {col.type}) rewrites every row "
+                       f"of {rel_text}{rebuilt} under an ACCESS EXCLUSIVE lock (reads and "
+                       f"writes blocked): add a new {new} column, keep it in sync with a "
+                       f"trigger, backfill it in batches, then swap the columns in one short "
+                       f"transaction")
+            c, n = quote_ident(column), quote_ident(f"{column}_new")
+            suggestion = (
+                f"ALTER TABLE {rel_text} ADD COLUMN {n} {new};\n"
+                f"-- sync trigger + batched UPDATE {rel_text} SET {n} = {c} …, then:\n"
+                f"ALTER TABLE {rel_text} RENAME COLUMN {c} TO {quote_ident(column + '_old')};\n"
+                f"ALTER TABLE {rel_text} RENAME COLUMN {n} TO {c};")
+            yield finding(__name__, step.stmt.location(), message, suggestion=suggestion,
+                          statement=normalized(step.stmt.sql), table=rel_text)

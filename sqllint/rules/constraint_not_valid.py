@@ -1,0 +1,125 @@
+"""
+## What it does
+Reports `ALTER TABLE … ADD FOREIGN KEY` / `ADD CHECK` (also on `ADD COLUMN …
+REFERENCES` / `CHECK`) without `NOT VALID`, in a migration, on a table that existed
+before this migration file.
+
+## Why is this bad?
+Adding the constraint checks every existing row while holding the lock: SHARE ROW
+EXCLUSIVE on both tables for a foreign key, ACCESS EXCLUSIVE for a CHECK. Writes (and
+for a CHECK, reads) wait for the whole scan. Added `NOT VALID`, the constraint only
+applies to new rows and is added instantly; `VALIDATE CONSTRAINT` then checks the old
+rows under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue.
+
+## Example
+```sql
+ALTER TABLE snapshots
+  ADD CONSTRAINT fk_snapshots_volume FOREIGN KEY (volume_id) REFERENCES storage_volumes (id);
+```
+
+Use instead:
+```sql
+ALTER TABLE snapshots
+  ADD CONSTRAINT fk_snapshots_volume FOREIGN KEY (volume_id) REFERENCES storage_volumes (id)
+  NOT VALID;
+ALTER TABLE snapshots VALIDATE CONSTRAINT fk_snapshots_volume;  -- in a later migration
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqllint.migrations.sqledit import relation, relation_text
+from sqllint.migrations.steps import Step, reported
+from sqllint.model import Finding
+from sqllint.rules.base import Context, finding, normalized
+from sqllint.sqltext import names, quote_ident, source_slice
+
+CODE = "SL307"
+NAME = "constraint-not-valid"
+SEVERITY = "error"
+
+_KINDS = {"CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_CHECK": "CHECK"}
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for step in reported(ctx):
+        node = (step.stmt.node or {}).get("AlterTableStmt")
+        if node is None or not (step.role == "migration" or step.container == "function"):
+            continue
+        rel = node.get("relation") or {}
+        table = relation(step.catalog, rel)
+        if table is None or step.created_here(table) or table.kind != "table":
+            continue
+        for wrapped in node.get("cmds") or []:
+            cmd = wrapped.get("AlterTableCmd", {})
+            definition = cmd.get("def") or {}
+            if cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in definition:
+                cons = definition["Constraint"]
+                if cons.get("contype") in _KINDS and not cons.get("skip_validation"):
+                    yield _finding(step, rel, cons, None)
+            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in definition:
+                coldef = definition["ColumnDef"]
+                for wrapped_cons in coldef.get("constraints") or []:
+                    cons = wrapped_cons.get("Constraint", {})
+                    if cons.get("contype") in _KINDS:
+                        yield _finding(step, rel, cons, coldef.get("colname", ""))
+
+
+def _default_name(table: str, cons: dict[str, Any], column: str | None) -> str:
+    if cons.get("conname"):
+        return str(cons["conname"])
+    cols = names(cons.get("fk_attrs")) or ([column] if column else [])
+    if cons.get("contype") == "CONSTR_CHECK":
+        cols = cols or _first_column(cons.get("raw_expr"))
+        return f"{table}_{cols[0] if cols else 'check'}_check"[:63]
+    return f"{table}_{'_'.join(cols)}_fkey"[:63]
+
+
+def _first_column(node: Any) -> list[str]:
+    """The first column an expression mentions (PostgreSQL names a CHECK after it)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop(0)
+        if isinstance(cur, dict):
+            if "ColumnRef" in cur:
+                fields = [f for f in cur["ColumnRef"].get("fields") or [] if "String" in f]
+                if fields:
+                    return names(fields[-1:])
+            stack[0:0] = [v for v in cur.values() if isinstance(v, (dict, list))]
+        elif isinstance(cur, list):
+            stack[0:0] = cur
+    return []
+
+
+def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
+             column: str | None) -> Finding:
+    kind = _KINDS[cons["contype"]]
+    rel_text = relation_text(rel)
+    name = _default_name(str(rel.get("relname", "")), cons, column)
+    text = source_slice(step.stmt.sql, int(cons.get("location", 0)))
+    if text.upper().startswith("CONSTRAINT"):
+        text = text.split(None, 2)[2] if len(text.split(None, 2)) == 3 else text
+    if column is not None and kind == "FOREIGN KEY":
+        text = f"FOREIGN KEY ({quote_ident(column)}) {text}"
+    if kind == "FOREIGN KEY":
+        ref = relation_text(cons.get("pktable") or {})
+        lock = (f"validates every row of {rel_text} while holding SHARE ROW EXCLUSIVE locks "
+                f"on {rel_text} and {ref} (writes blocked)")
+    else:
+        lock = (f"validates every row of {rel_text} while holding an ACCESS EXCLUSIVE lock "
+                f"(reads and writes blocked)")
+    what = "ADD COLUMN … " + ("REFERENCES" if kind == "FOREIGN KEY" else "CHECK") if column \
+        is not None else f"ADD {kind}"
+    first = (f"ALTER TABLE {rel_text} ADD COLUMN …  -- without the constraint\n"
+             if column is not None else "")
+    suggestion = (f"{first}ALTER TABLE {rel_text} ADD CONSTRAINT {quote_ident(name)} {text} "
+                  f"NOT VALID;\nALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)};")
+    message = (f"{what} {lock}: add the constraint NOT VALID, then VALIDATE CONSTRAINT in a "
+               f"later migration, in its own transaction (SHARE UPDATE EXCLUSIVE: reads and "
+               f"writes go on)")
+    loc = step.stmt.location(int(cons.get("location", 0)))
+    return finding(__name__, loc, message, suggestion=suggestion,
+                   statement=normalized(step.stmt.sql), table=rel_text)
