@@ -139,10 +139,11 @@ def _filter(findings: list[Finding], project: Project, config: Config) -> list[F
         if path not in cache:
             text = project.texts.get(path, "")
             cache[path] = parse_suppressions(text, python=path.endswith(".py"))
-        lines = [f.location.line, f.location.line - 1]
+        # A directive alone on its line already speaks for the next line.
+        lines = [f.location.line]
         start = starts.get((path, f.location.line))
         if start is not None:
-            lines += [start, start - 1]
+            lines.append(start)
         if cache[path].suppressed(f.rule, *lines):
             continue
         out.append(f)

@@ -29,13 +29,14 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
     return tuple(c.strip().upper() for c in value.split(",") if c.strip())
 
 
-def _workspaces(config_path: str | None, paths: Sequence[str], **overrides: Any) -> list[Any]:
+def _workspaces(config_path: str | None, paths: Sequence[str], virtual: Sequence[Path] = (),
+                **overrides: Any) -> list[Any]:
     """The projects of this run (a folder with its own config is its own project)."""
     from sqllint.workspace import split_workspaces
 
     given = [Path(p) for p in paths] if paths else [Path(".")]
     for p in given:
-        if not p.exists() and not p.is_symlink():
+        if not p.exists() and not p.is_symlink() and p not in virtual:
             raise UserError(f"{p}: no such file or directory")
     try:
         spaces = split_workspaces(given, Path(config_path) if config_path else None)
@@ -55,8 +56,9 @@ def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | No
 
 def _projects(config_path: str | None, paths: Sequence[str],
               overrides: dict[Path, str] | None = None, **config_overrides: Any) -> list[Any]:
+    virtual = list(overrides or {})
     return [_load(w.config, w.paths, overrides)
-            for w in _workspaces(config_path, paths, **config_overrides)]
+            for w in _workspaces(config_path, paths, virtual, **config_overrides)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,6 +199,50 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
         status = "" if row["parsed"] else " (does not parse)"
         click.echo(f"{row['path']}:{row['line']}:{row['column']}: {row['kind']} "
                    f"[{row['origin']}]{status} {flat}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Write the report here (default: standard output).")
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html",
+              show_default=True)
+@click.option("--select", help="Only these rule codes (comma-separated prefixes).")
+@click.option("--ignore", help="Skip these rule codes (comma-separated prefixes).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--title", help="The report's title.")
+def audit(paths: tuple[str, ...], out: str | None, fmt: str, select: str | None,
+          ignore: str | None, config_path: str | None, title: str | None) -> None:
+    """Review a repository in batch: one self-contained HTML report (or Markdown).
+
+    Exit code 0 when the report was written, whatever it found.
+    """
+    from sqllint.check import check_project, merge_results
+    from sqllint.project import load_project
+    from sqllint.report.audit import build_audit, render_html, render_markdown
+    from sqllint.report.audit_progress import TerminalProgress
+
+    with TerminalProgress("reading files") as progress:
+        projects = []
+        for w in _workspaces(config_path, paths, select=_codes(select), ignore=_codes(ignore)):
+            try:
+                projects.append(load_project(list(w.paths), w.config, progress=progress))
+            except DiscoveryError as exc:
+                raise UserError(str(exc)) from exc
+        progress.stage("checking")
+        result = merge_results([check_project(p) for p in projects])
+        progress.stage("writing the report")
+        report = build_audit(result, projects, title=title or "")
+        text = render_html(report) if fmt == "html" else render_markdown(report)
+    if out:
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        click.echo(f"wrote {out}: {len(result.findings)} finding(s), "
+                   f"{len(report.plan)} planned index(es)", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.command("rules")

@@ -164,13 +164,17 @@ class DiscoveryError(Exception):
     pass
 
 
-def discover(paths: Iterable[Path], config: Config) -> list[SourceFile]:
+def discover(
+    paths: Iterable[Path], config: Config, virtual: Iterable[Path] = ()
+) -> list[SourceFile]:
     """Every file to read, in application order: migrations by version, then the rest.
 
     Files named on the command line (or found below named folders) are targets. The
     configured schema and migration globs are read too, as schema context, so that a
-    run on a few changed files still sees the whole schema.
+    run on a few changed files still sees the whole schema. ``virtual`` files exist only
+    as text given elsewhere (an editor's unsaved buffer of a new file).
     """
+    virtual = {p.resolve() for p in virtual}
     targets: dict[Path, None] = {}
     only_files = True
     for given in paths:
@@ -178,7 +182,7 @@ def discover(paths: Iterable[Path], config: Config) -> list[SourceFile]:
             only_files = False
             for found in _walk(given, config):
                 targets[found.resolve()] = None
-        elif given.exists() or given.is_symlink():
+        elif given.exists() or given.is_symlink() or given.resolve() in virtual:
             # Named explicitly: read it whatever its suffix, unless it is excluded.
             if not _excluded(given, pathspec.PathSpec.from_lines("gitignore", config.exclude),
                              config.root):

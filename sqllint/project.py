@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
+from sqllint.cache import Cache
 from sqllint.catalog.build import CatalogBuilder
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.discover import SourceFile, discover, display_path
 from sqllint.model import Statement
+from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
 from sqllint.sources import sqlfile
 from sqllint.sources.text import FileText, decode, read_text
 
@@ -37,14 +40,14 @@ class Project:
     texts: Mapping[str, str]
     problems: tuple[FileProblem, ...]
 
-    @property
+    @cached_property  # asked once per finding and statement: compute it once
     def targets(self) -> frozenset[str]:
         return frozenset(f.display for f in self.files if f.target)
 
 
 def _python_statements(path: str, text: str, config: Config, migration: bool) -> list[Statement]:
     try:
-        from sqllint.sources import python  # type: ignore[attr-defined,unused-ignore]
+        from sqllint.sources import python
     except ImportError:  # pragma: no cover - the Python source reader is optional
         return []
     return list(python.statements(path, text, config, migration=migration))
@@ -57,18 +60,23 @@ def _read(file: SourceFile, overrides: Mapping[Path, str]) -> FileText:
 
 
 def load_project(
-    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None
+    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None,
+    *, progress: Progress | None = None,
 ) -> Project:
     """Read every file, order the statements as they apply, build the catalog.
 
-    ``overrides`` replaces the text of a file (an editor's unsaved buffer).
+    ``overrides`` replaces the text of a file (an editor's unsaved buffer). Parsed files
+    and the built catalog come from ``.sqllint_cache/`` when unchanged (sqllint.cache);
+    the rest are parsed by sqllint.parallel. ``progress(done, total)`` is told as files
+    are parsed.
     """
     overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
-    files = discover(paths, config)
+    files = discover(paths, config, virtual=overrides)
     texts: dict[str, str] = {}
     problems: list[FileProblem] = []
     included: set[Path] = set()
     per_file: list[tuple[SourceFile, list[Statement]]] = []
+    pending: list[tuple[int, ParseJob]] = []  # parsed below, all at once
     for file in files:
         if file.path in included:
             continue
@@ -78,31 +86,22 @@ def load_project(
             continue
         texts[file.display] = content.text
         migration = file.role in ("migration", "down")
-        if file.lang == "python":
-            stmts = _python_statements(file.display, content.text, config, migration)
-        else:
+        stmts: list[Statement] = []
+        if file.lang != "python" and "\\i" in content.text:  # psql includes: in order, here
             stmts = _sql_with_includes(file, content.text, migration, texts, included, problems)
+        else:
+            pending.append((len(per_file), ParseJob(file.display, file.lang, content.text,
+                                                    migration)))
         per_file.append((file, stmts))
+    parsed = parse_files([job for _, job in pending], config, progress=progress)
+    for (at, _), stmts in zip(pending, parsed, strict=True):
+        per_file[at] = (per_file[at][0], stmts)
 
     ordered = _order(per_file)
-    builder = CatalogBuilder()
-    statements: list[Statement] = []
-    catalogs: dict[int, Catalog] = {}
+    statements = [replace(stmt, seq=seq) for seq, stmt in enumerate(ordered)]
     applies = {f.display: f.applies for f in files}
-    for seq, stmt in enumerate(ordered):
-        stmt = replace(stmt, seq=seq)
-        statements.append(stmt)
-        if stmt.node is None:
-            continue
-        if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:
-            catalogs[seq] = builder.snapshot()
-        elif applies.get(stmt.path, True):
-            builder.apply(stmt)
-    final = builder.snapshot()
-    # Queries in files without DDL of their own see the whole schema.
-    ddl_paths = {s.path for s in statements if s.node_type in _DEFINES_SCHEMA}
-    catalogs = {seq: cat for seq, cat in catalogs.items()
-                if statements[seq].path in ddl_paths}
+    with gc_paused():
+        final, catalogs = _build_catalogs(statements, applies, Cache.for_config(config))
     return Project(
         config=config,
         files=tuple(files),
@@ -114,15 +113,58 @@ def load_project(
     )
 
 
+def _build_catalogs(
+    statements: list[Statement], applies: Mapping[str, bool], cache: Cache | None
+) -> tuple[Catalog, dict[int, Catalog]]:
+    """The final catalog, and the catalog at each query of a file that also holds DDL."""
+    # Queries in files without DDL of their own see the whole schema.
+    ddl_paths = {s.path for s in statements if s.node_type in _DEFINES_SCHEMA}
+    applied: list[Statement] = []
+    wanted: list[int] = []
+    for stmt in statements:
+        if stmt.node is None:
+            continue
+        if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:
+            if stmt.path in ddl_paths:
+                wanted.append(stmt.seq)
+        elif applies.get(stmt.path, True):
+            applied.append(stmt)
+    key = Cache.catalog_key(applied, wanted) if cache is not None else ""
+    if cache is not None:
+        hit = cache.get("catalogs", key)
+        if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], Catalog):
+            return hit[0], hit[1]
+    builder = CatalogBuilder()
+    catalogs: dict[int, Catalog] = {}
+    wanted_set = set(wanted)
+    for stmt in statements:
+        if stmt.node is None:
+            continue
+        if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:
+            if stmt.seq in wanted_set:
+                catalogs[stmt.seq] = builder.snapshot()
+        elif applies.get(stmt.path, True):
+            builder.apply(stmt)
+    final = builder.snapshot()
+    if cache is not None:
+        cache.put("catalogs", key, (final, catalogs))
+    return final, catalogs
+
+
 def _order(per_file: list[tuple[SourceFile, list[Statement]]]) -> list[Statement]:
-    """Migrations by version, then files that define schema, then the rest."""
+    """Schema files, then migrations by version, then the rest.
+
+    A schema file beside migrations is either the base the migrations build on (it
+    must come first) or a dump of their end state (applying it first is harmless:
+    the migrations redefine the same objects).
+    """
 
     def rank(item: tuple[SourceFile, list[Statement]]) -> int:
         file, stmts = item
         if file.role in ("migration", "down"):
-            return 0
-        if any(s.node_type in _DEFINES_SCHEMA for s in stmts):
             return 1
+        if any(s.node_type in _DEFINES_SCHEMA for s in stmts):
+            return 0
         return 2
 
     out: list[Statement] = []

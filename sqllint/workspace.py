@@ -43,7 +43,7 @@ def split_workspaces(paths: list[Path], config_path: Path | None) -> list[Worksp
     groups: dict[Path | None, list[Path]] = {}
     skip: dict[Path | None, list[Path]] = {}
     for given in paths:
-        where = find_config(given.resolve()) if given.exists() else None
+        where = find_config(given.resolve() if given.exists() else given.resolve().parent)
         groups.setdefault(where, []).append(given)
         if given.is_dir():
             for nested in _nested_roots(given.resolve()):

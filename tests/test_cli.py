@@ -184,3 +184,16 @@ def test_each_folder_with_its_own_config_is_its_own_project(
     assert "expands to 2 columns" in messages["a/q.sql"]
     assert "expands to 3 columns" in messages["b/q.sql"]
     assert report["summary"]["files"] == 4
+
+
+def test_stdin_buffer_of_a_file_not_yet_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    _repo(tmp_path, {"schema.sql": SCHEMA})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT * FROM vms WHERE id = 1;\n"))
+    code, out, err = _run(["check", "--stdin-filename", "new/q.sql", "-"], capsys)
+    assert code == 1, err
+    assert out.startswith("new/q.sql:1:8: SL101 SELECT * from vms expands to 3 columns")
+    assert not (tmp_path / "new").exists()

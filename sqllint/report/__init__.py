@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqllint.check import CheckResult
-from sqllint.report import json_report, text
+from sqllint.report import github, json_report, markdown, sarif, text
 
 Renderer = Callable[[CheckResult], str]
 
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "markdown": markdown.render,
 }
 
 

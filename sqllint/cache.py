@@ -1,0 +1,177 @@
+"""The persistent cache in ``.sqllint_cache/``: parsed files and built catalogs.
+
+An entry is keyed by what determines it: a file's statements by the sha256 of its
+text, its display path, language and migration flag, the sqllint version, a
+fingerprint of sqllint's own parsing code and the configuration the readers use
+(``sql-functions``, ``postgres-version``); a catalog by the exact sequence of DDL
+statements applied. A changed input is a different key, so entries are never
+invalidated, only left behind; ``SQLLINT_CACHE=0`` turns the cache off and
+``SQLLINT_CACHE_DIR`` moves it.
+
+Entries are pickles read back through an unpickler that only rebuilds sqllint's own
+data classes and builtin containers: a cache directory committed to a repository by
+someone else cannot run code. Any unreadable entry is a miss, any write error is
+ignored: the cache never changes a result, only how fast it comes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqllint import __version__
+from sqllint.config import Config
+from sqllint.model import Statement
+
+CACHE_DIR = ".sqllint_cache"
+FORMAT = 1
+_SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model"})
+_SAFE_BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple", "str", "int",
+                            "bytes", "bool", "float", "object"})
+_SAFE_COPYREG = frozenset({"_reconstructor", "__newobj__", "__newobj_ex__"})
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module in _SAFE_MODULES:
+            found = super().find_class(module, name)
+            # Only the data classes defined there, not whatever those modules import.
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        elif (
+            (module == "builtins" and name in _SAFE_BUILTINS)
+            or (module == "copyreg" and name in _SAFE_COPYREG)
+            or (module in ("immutables._map", "immutables.map") and name == "Map")
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the sqllint cache")
+
+
+def _loads(data: bytes) -> Any:
+    return _SafeUnpickler(io.BytesIO(data)).load()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Versions (sqllint, pglast, Python) and the size and mtime of the modules whose
+    output is cached."""
+    import sys
+
+    import pglast
+
+    package = Path(__file__).resolve().parent
+    parts = [__version__, str(FORMAT), str(getattr(pglast, "__version__", "")), sys.version]
+    names: Iterable[Path] = [
+        *sorted((package / "sources").glob("*.py")),
+        *sorted((package / "catalog").glob("*.py")),
+        package / "model.py", package / "sqltext.py", package / "cache.py",
+    ]
+    for path in names:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def enabled() -> bool:
+    return os.environ.get("SQLLINT_CACHE", "1").lower() not in ("0", "false", "no", "off")
+
+
+class Cache:
+    """One project's cache directory (``<config root>/.sqllint_cache``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._ready = False
+
+    @staticmethod
+    def for_config(config: Config) -> Cache | None:
+        if not enabled():
+            return None
+        custom = os.environ.get("SQLLINT_CACHE_DIR")
+        return Cache(Path(custom) if custom else config.root / CACHE_DIR)
+
+    # -- keys ---------------------------------------------------------------------------
+
+    @staticmethod
+    def file_key(display: str, lang: str, migration: bool, text: str, config: Config) -> str:
+        h = hashlib.sha256()
+        for part in (code_fingerprint(), display, lang, str(migration),
+                     repr(config.sql_functions), str(config.postgres_version)):
+            h.update(part.encode("utf-8", errors="surrogatepass"))
+            h.update(b"\x00")
+        h.update(text.encode("utf-8", errors="surrogatepass"))
+        return h.hexdigest()
+
+    @staticmethod
+    def catalog_key(applied: Sequence[Statement], wanted: Sequence[int]) -> str:
+        """The DDL statements applied, in order and where they are, and the snapshots asked."""
+        h = hashlib.sha256(code_fingerprint().encode())
+        for stmt in applied:
+            h.update(f"\x00{stmt.seq}\x1f{stmt.path}\x1f{stmt.kind}\x1f{stmt.migration}\x1f"
+                     f"{stmt.offsets.segments!r}\x1f".encode("utf-8", errors="surrogatepass"))
+            h.update(stmt.sql.encode("utf-8", errors="surrogatepass"))
+        h.update(("\x00wanted:" + ",".join(map(str, wanted))).encode())
+        return h.hexdigest()
+
+    # -- entries ------------------------------------------------------------------------
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / f"v{FORMAT}" / kind / key[:2] / f"{key}.pickle"
+
+    def get(self, kind: str, key: str) -> Any:
+        """The stored value, or None (missing, unreadable, or not ours)."""
+        try:
+            data = self._path(kind, key).read_bytes()
+            return _loads(data)
+        except Exception:  # a damaged or foreign entry is a miss, never an error
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        target = self._path(kind, key)
+        tmp: str | None = None
+        try:
+            self._prepare()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as out:
+                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)  # atomic: concurrent runs never see half an entry
+        except Exception:  # a read-only tree or a full disk: run without caching
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by sqllint: never commit this folder.\n*\n")
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
+                           "# This is a cache directory created by sqllint.\n")
+        self._ready = True
+
+    # -- typed helpers ------------------------------------------------------------------
+
+    def get_statements(self, key: str) -> list[Statement] | None:
+        value = self.get("files", key)
+        if isinstance(value, list) and all(isinstance(s, Statement) for s in value):
+            return value
+        return None
+
+    def put_statements(self, key: str, stmts: list[Statement]) -> None:
+        self.put("files", key, stmts)
