@@ -33,7 +33,7 @@ from sqllint.model import Statement
 
 CACHE_DIR = ".sqllint_cache"
 FORMAT = 1
-_SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model"})
+_SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model", "sqllint.check"})
 _SAFE_BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple", "str", "int",
                             "bytes", "bool", "float", "object"})
 _SAFE_COPYREG = frozenset({"_reconstructor", "__newobj__", "__newobj_ex__"})
@@ -175,3 +175,36 @@ class Cache:
 
     def put_statements(self, key: str, stmts: list[Statement]) -> None:
         self.put("files", key, stmts)
+
+    def get_result(self, key: str) -> Any:
+        """A whole run's CheckResult, or None."""
+        from sqllint.check import CheckResult
+
+        value = self.get("results", key)
+        return value if isinstance(value, CheckResult) else None
+
+
+@lru_cache(maxsize=1)
+def full_code_fingerprint() -> str:
+    """Like ``code_fingerprint``, over every module and data file: a whole run's result
+    depends on all of them."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(code_fingerprint().encode())
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.json")]):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def result_key(files: Sequence[tuple[str, bool, bytes]], config: Config) -> str:
+    """The inputs of a whole run: every file read (path, target?, content) and the config."""
+    h = hashlib.sha256(full_code_fingerprint().encode())
+    h.update(repr(sorted((k, v) for k, v in vars(config).items() if k != "source")).encode(
+        "utf-8", errors="surrogatepass"))
+    for display, target, data in files:
+        h.update(f"\x00{display}\x1f{target}\x1f".encode("utf-8", errors="surrogatepass"))
+        h.update(hashlib.sha256(data).digest())
+    return "r" + h.hexdigest()

@@ -135,12 +135,12 @@ def test_diff_reports_only_changed_lines(repo: Path, capsys: pytest.CaptureFixtu
     (repo / "queries.sql").write_text("-- queries\n" + STAR + GOOD + OTHER_STAR)
     (repo / "new.sql").write_text(STAR)  # untracked: every line is new
 
-    code, out, _ = run(["check", "--format", "json", "--diff", "HEAD", "."], capsys)
+    code, out, _ = run(["check", "--format", "json", "--select", "SL101", "--diff", "HEAD", "."], capsys)
     assert code == 1
     found = sorted((f["path"], f["line"]) for f in json.loads(out)["findings"])
     assert found == [("new.sql", 1), ("queries.sql", 4)]
 
-    code, out, _ = run(["check", "--format", "json", "."], capsys)
+    code, out, _ = run(["check", "--format", "json", "--select", "SL101", "."], capsys)
     assert len(json.loads(out)["findings"]) == 3
 
     code, _, err = run(["check", "--diff", "no-such-ref", "."], capsys)
@@ -171,7 +171,8 @@ def test_stdin_buffer_gives_the_same_findings_as_the_saved_file(
 
     # The unsaved buffer is what is linted, with the schema from the repository.
     edited = text.replace("SELECT v.*", "SELECT v.id, v.name")
-    code, out, _ = run(["check", "--stdin-filename", target, "-"], capsys, stdin=edited)
+    code, out, _ = run(["check", "--select", "SL101", "--stdin-filename", target, "-"], capsys,
+                       stdin=edited)
     assert "SL101" not in out
     assert code == 0
 

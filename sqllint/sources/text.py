@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,14 @@ class FileText:
 
 def read_text(path: Path) -> FileText:
     try:
+        # Never open a FIFO, socket or device: reading one blocks forever or never ends.
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            return FileText("", f"cannot read file: {kind}")
+        if st.st_size > MAX_BYTES:
+            return FileText("", f"file too large to lint ({st.st_size // 2**20} MB, "
+                                f"limit {MAX_BYTES // 2**20} MB)")
         data = path.read_bytes()
     except OSError as exc:
         return FileText("", f"cannot read file: {exc.strerror or exc}")
