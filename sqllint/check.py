@@ -25,6 +25,7 @@ class PlannedIndex:
     serves: tuple[str, ...]  # "path:line"
     replaces: tuple[str, ...] = ()  # existing indexes it makes redundant
     name: str = ""
+    requests: tuple[str, ...] = ()  # the suggested DDL of every finding it stands for
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,9 @@ def _debug() -> bool:
 
 def file_problem_findings(project: Project) -> Iterator[Finding]:
     for problem in project.problems:
-        if problem.path in project.targets or problem.path.startswith(".."):
-            yield Finding("SL001", "parse-error", "error", Location(problem.path, 1, 1, 1, 1),
-                          problem.message)
+        if problem.path in project.targets:
+            where = Location(problem.path, problem.line, 1, problem.line, 1)
+            yield Finding("SL001", "parse-error", "error", where, problem.message)
 
 
 def check_project(project: Project, rules: list[RuleSpec] | None = None) -> CheckResult:
@@ -116,12 +117,15 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None) -> Chec
 
 def _with_planned_suggestion(finding: Finding, plan: list[PlannedIndex]) -> Finding:
     """Point a finding's suggestion at the consolidated index that serves it."""
-    if finding.index is None:
+    if finding.index is None and not finding.suggestion:
         return finding
     where = f"{finding.location.path}:{finding.location.line}"
     for planned in plan:
-        same_table = planned.table == getattr(finding.index, "table", None)
-        if where in planned.serves and same_table and planned.ddl != finding.suggestion:
+        if where not in planned.serves or planned.ddl == finding.suggestion:
+            continue
+        if finding.suggestion in planned.requests or (
+                not planned.requests and finding.index is not None
+                and planned.table == getattr(finding.index, "table", None)):
             return replace(finding, suggestion=planned.ddl)
     return finding
 

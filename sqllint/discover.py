@@ -160,6 +160,11 @@ def _excluded(path: Path, exclude: Any, root: Path) -> bool:
     return bool(exclude.match_file(rel))
 
 
+def _abs(path: Path) -> Path:
+    """Absolute and normalised, but a symbolic link stays itself (its name is reported)."""
+    return Path(os.path.abspath(path))
+
+
 class DiscoveryError(Exception):
     pass
 
@@ -174,19 +179,19 @@ def discover(
     run on a few changed files still sees the whole schema. ``virtual`` files exist only
     as text given elsewhere (an editor's unsaved buffer of a new file).
     """
-    virtual = {p.resolve() for p in virtual}
+    virtual = {_abs(p) for p in virtual}
     targets: dict[Path, None] = {}
     only_files = True
     for given in paths:
         if given.is_dir():
             only_files = False
             for found in _walk(given, config):
-                targets[found.resolve()] = None
-        elif given.exists() or given.is_symlink() or given.resolve() in virtual:
+                targets[_abs(found)] = None
+        elif given.exists() or given.is_symlink() or _abs(given) in virtual:
             # Named explicitly: read it whatever its suffix, unless it is excluded.
             if not _excluded(given, pathspec.PathSpec.from_lines("gitignore", config.exclude),
                              config.root):
-                targets[given.resolve()] = None
+                targets[_abs(given)] = None
         else:
             raise DiscoveryError(f"{given}: no such file or directory")
 
@@ -198,13 +203,13 @@ def discover(
             rel = found.relative_to(config.root).as_posix() if found.is_relative_to(
                 config.root) else found.as_posix()
             if spec.match_file(rel):
-                context[found.resolve()] = None
+                context[_abs(found)] = None
     elif only_files and targets:
         # A pre-commit style run with no schema configured: the rest of the project's
         # SQL is the schema.
         for found in _walk(config.root, config):
             if found.suffix.lower() == ".sql":
-                context[found.resolve()] = None
+                context[_abs(found)] = None
 
     files: list[SourceFile] = []
     for path in {**context, **targets}:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -24,10 +25,11 @@ _DEFINES_SCHEMA = frozenset({"CreateStmt", "ViewStmt", "CreateTableAsStmt", "Ind
 
 @dataclass(frozen=True)
 class FileProblem:
-    """A file that could not be read as text: reported as SL001 at 1:1."""
+    """A file that could not be read as text: reported as SL001 where it was named."""
 
     path: str
     message: str
+    line: int = 1
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def input_files(
     paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None
 ) -> list[tuple[str, bool, bytes]]:
     """What a run reads: (display path, is a target, raw content) of every file."""
-    overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
+    overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
     out = []
     for file in discover(paths, config, virtual=overrides):
         if file.path in overrides:
@@ -88,7 +90,7 @@ def load_project(
     the rest are parsed by sqllint.parallel. ``progress(done, total)`` is told as files
     are parsed.
     """
-    overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
+    overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
     files = discover(paths, config, virtual=overrides)
     texts: dict[str, str] = {}
     problems: list[FileProblem] = []
@@ -209,18 +211,19 @@ def _sql_with_includes(
     for m in reversed(list(_INCLUDE.finditer(text))):
         name = m.group(2).strip("'\"")
         base = file.path.parent if m.group(1) in ("ir", "include_relative") else Path.cwd()
-        target = (base / name).resolve()
+        target = Path(os.path.abspath(base / name))
         if not target.exists() and m.group(1) not in ("ir", "include_relative"):
-            target = (file.path.parent / name).resolve()
+            target = Path(os.path.abspath(file.path.parent / name))
         if target in included or target == file.path:
             continue
         included.add(target)
         content = read_text(target)
         display = display_path(target)
         if content.problem:
+            # Reported at the include, in the file that names it.
             line = lines.position(m.start())[0]
-            problems.append(FileProblem(display, f"{content.problem} (included from "
-                                                 f"{file.display}:{line})"))
+            problems.append(FileProblem(file.display, f"\\{m.group(1)} {name}: "
+                                                      f"{content.problem}", line))
             continue
         texts[display] = content.text
         child = replace(file, path=target, display=display, target=False)

@@ -102,3 +102,32 @@ def test_a_base_schema_file_applies_before_the_migrations_that_build_on_it(
            text="CREATE INDEX vms_state_idx ON vms (state);\n")
     project = load_project([tmp_path], Config(root=tmp_path))
     assert "public.vms_state_idx" in project.catalog.indexes
+
+
+def test_a_missing_include_is_reported_at_the_include_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from sqllint.cli import main
+
+    _touch(tmp_path, "schema.sql", text="CREATE TABLE a (id int);\n\\ir missing.sql\n")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--select", "SL001", "--format", "json", "."])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["path"], f["line"]) for f in found] == [("schema.sql", 2)]
+    assert "missing.sql" in found[0]["message"]
+
+
+def test_a_broken_symlink_is_reported_under_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from sqllint.cli import main
+
+    (tmp_path / "broken.sql").symlink_to(tmp_path / "nowhere" / "x.sql")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--format", "json", "broken.sql"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["path"]) for f in found] == [("SL001", "broken.sql")]
