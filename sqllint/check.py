@@ -106,7 +106,8 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None) -> Chec
     kept = _filter(raw, project, config)
     kept = sorted(set(kept), key=Finding.sort_key)
     indexes = plan_indexes(kept, ctx)
-    kept = [_with_planned_suggestion(f, indexes) for f in kept]
+    planned = _planned_lookup(indexes)
+    kept = [_with_planned_suggestion(f, planned) for f in kept]
     return CheckResult(
         findings=tuple(kept),
         indexes=tuple(indexes),
@@ -115,18 +116,24 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None) -> Chec
     )
 
 
-def _with_planned_suggestion(finding: Finding, plan: list[PlannedIndex]) -> Finding:
+def _planned_lookup(plan: list[PlannedIndex]) -> dict[tuple[str, str], str]:
+    """(path:line, suggested DDL) → the planned DDL that stands for it."""
+    out: dict[tuple[str, str], str] = {}
+    for planned in plan:
+        for where in planned.serves:
+            for request in planned.requests:
+                out.setdefault((where, request), planned.ddl)
+    return out
+
+
+def _with_planned_suggestion(finding: Finding, planned: dict[tuple[str, str], str]) -> Finding:
     """Point a finding's suggestion at the consolidated index that serves it."""
-    if finding.index is None and not finding.suggestion:
+    if not finding.suggestion:
         return finding
     where = f"{finding.location.path}:{finding.location.line}"
-    for planned in plan:
-        if where not in planned.serves or planned.ddl == finding.suggestion:
-            continue
-        if finding.suggestion in planned.requests or (
-                not planned.requests and finding.index is not None
-                and planned.table == getattr(finding.index, "table", None)):
-            return replace(finding, suggestion=planned.ddl)
+    ddl = planned.get((where, finding.suggestion))
+    if ddl is not None and ddl != finding.suggestion:
+        return replace(finding, suggestion=ddl)
     return finding
 
 

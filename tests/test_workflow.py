@@ -135,7 +135,8 @@ def test_diff_reports_only_changed_lines(repo: Path, capsys: pytest.CaptureFixtu
     (repo / "queries.sql").write_text("-- queries\n" + STAR + GOOD + OTHER_STAR)
     (repo / "new.sql").write_text(STAR)  # untracked: every line is new
 
-    code, out, _ = run(["check", "--format", "json", "--select", "SL101", "--diff", "HEAD", "."], capsys)
+    code, out, _ = run(["check", "--format", "json", "--select", "SL101", "--diff", "HEAD", "."],
+                       capsys)
     assert code == 1
     found = sorted((f["path"], f["line"]) for f in json.loads(out)["findings"])
     assert found == [("new.sql", 1), ("queries.sql", 4)]

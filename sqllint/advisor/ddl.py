@@ -33,7 +33,8 @@ def create_index_ddl(
     """
     if name is None:
         name = index_name(table.name, name_parts or [k.split()[0].strip("()") for k in keys])
-    target = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
+    target = quote_ident(table.name) if table.schema == "public" else \
+        f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
     parts = [f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
              f"{quote_ident(name)} ON {target}"]
     if method != "btree":
@@ -48,6 +49,28 @@ def create_index_ddl(
 
 def _key_text(key: str) -> str:
     if key.startswith("("):
+        inner = key[1:-1] if key.endswith(")") else key
+        # A single function call needs no parentheses of its own: (lower(email)).
+        if re.fullmatch(r"[a-z_][a-z0-9_.]*\(.*\)", inner) and _closes_at_end(inner):
+            return inner
         return key
     col, _, rest = key.partition(" ")
     return quote_ident(col) + (f" {rest}" if rest else "")
+
+
+def _closes_at_end(text: str) -> bool:
+    """Does the first ``(`` of ``text`` close at its last character?"""
+    depth = 0
+    quoted = False
+    for i, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False

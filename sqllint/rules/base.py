@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from sqllint import analysis as _analysis
 from sqllint.catalog.model import Catalog, Origin
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Severity, Statement
@@ -40,6 +41,14 @@ class Context:
         for stmt in self.statements:
             if stmt.path in self.targets:
                 yield stmt
+
+    def queries(self, stmt: Statement) -> tuple[Statement, ...]:
+        """The queries ``stmt`` runs: itself, or those in its function / DO body (cached)."""
+        return _analysis.queries(self, stmt)
+
+    def facts(self, stmt: Statement) -> Any:
+        """The ``QueryFacts`` of a query statement, computed once per run."""
+        return _analysis.facts(self, stmt)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""Which statements are queries, and their facts, computed once per run.
+
+A query is a ``kind == "query"`` statement, or a statement inside the body of a
+``CREATE FUNCTION`` (PL/pgSQL or SQL) or a ``DO`` block in any file: those become extra
+``Statement``s located inside the body, so findings point at the right line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqllint.analysis.facts import EMPTY, QueryFacts, query_facts
+from sqllint.analysis.plpgsql import embedded_statements
+from sqllint.model import Statement
+
+if TYPE_CHECKING:
+    from sqllint.rules.base import Context
+
+_QUERY_NODES = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
+                          "MergeStmt"})
+_BODIES = frozenset({"CreateFunctionStmt", "DoStmt"})
+
+
+def queries(ctx: Context, stmt: Statement) -> tuple[Statement, ...]:
+    """The queries ``stmt`` runs: itself (a query), or those in its function body."""
+    memo: dict[int, tuple[Statement, ...]] = ctx.cache.setdefault("analysis:queries", {})
+    found = memo.get(id(stmt))
+    if found is not None:
+        return found
+    out: tuple[Statement, ...] = ()
+    if stmt.node is not None:
+        kind = stmt.node_type
+        if kind in _QUERY_NODES and stmt.kind == "query":
+            out = (stmt,)
+        elif kind in _BODIES:
+            out = tuple(embedded_statements(stmt))
+    memo[id(stmt)] = out
+    return out
+
+
+def facts(ctx: Context, stmt: Statement) -> QueryFacts:
+    """The facts of a query statement (cached; ``EMPTY`` for anything else)."""
+    memo: dict[int, QueryFacts] = ctx.cache.setdefault("analysis:facts", {})
+    found = memo.get(id(stmt))
+    if found is not None:
+        return found
+    if stmt.node is None:
+        result = EMPTY
+    else:
+        embedded = stmt.origin.startswith("function ")
+        catalog = ctx.catalog if embedded else ctx.catalog_at(stmt)
+        result = query_facts(stmt.node, catalog, embedded=embedded)
+    memo[id(stmt)] = result
+    return result
+
+
+def is_embedded(stmt: Statement) -> bool:
+    return stmt.origin.startswith("function ")

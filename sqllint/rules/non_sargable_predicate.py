@@ -1,0 +1,92 @@
+"""
+## What it does
+Reports a predicate that wraps a column in a function, cast or arithmetic
+(`lower(email) = $1`, `created_at::date = $1`, `price * 2 > $1`) when no expression
+index matches it, and `LIKE`/`ILIKE` patterns that start with a wildcard.
+
+## Why is this bad?
+An index on `email` stores `email`, not `lower(email)`: the predicate cannot use it, and
+PostgreSQL evaluates the function on every row of the table. A leading `%` defeats a
+btree index the same way.
+
+## Example
+```sql
+SELECT id FROM users WHERE lower(email) = $1;
+```
+
+Use instead: an expression index, when the expression is IMMUTABLE:
+```sql
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_lower_email_idx ON users (lower(email));
+```
+or move the computation to the other side (`created_at >= $1 AND created_at < $1 + 1`
+instead of `created_at::date = $1`, which no index on a `timestamptz` can serve). For
+`LIKE '%x%'` a trigram index (`pg_trgm`, `gin_trgm_ops`) is suggested when the
+extension is installed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from sqllint.advisor.review import pred_start, pred_text, review
+from sqllint.advisor.serve import column_indexed
+from sqllint.advisor.suggest import IndexRequest, suggest, suggest_trigram
+from sqllint.analysis.facts import EQ, IN, LIKE_INFIX, LIKE_PREFIX, RANGE
+from sqllint.model import Finding, Statement
+from sqllint.rules.base import Context, finding, normalized
+
+CODE = "SL106"
+NAME = "non-sargable-predicate"
+SEVERITY = "warning"
+
+_FUNCTION_CALL = re.compile(r"^\(*\s*[a-z_][a-z0-9_.]*\s*\(", re.I)
+
+
+def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
+    for query in ctx.queries(stmt):
+        qr = review(ctx, query)
+        for r in qr.refs:
+            for pred, index in zip(r.preds, r.served, strict=True):
+                if index is not None or pred.value in ("self", "none"):
+                    continue
+                request: IndexRequest | None = None
+                if pred.op == LIKE_INFIX and pred.expr is None:
+                    request = suggest_trigram(r.table, pred, "pg_trgm" in qr.catalog.extensions)
+                    what = (f"{pred_text(query, r.table, pred)} {_like_word(pred.operator)} "
+                            f"a pattern with a leading wildcard: no btree index can serve it")
+                elif pred.expr is not None and not pred.jsonb and pred.op in (
+                        EQ, IN, RANGE, LIKE_PREFIX) and pred.columns:
+                    text = pred_text(query, r.table, pred)
+                    indexed = [column_indexed(r.indexes, c) for c in pred.columns]
+                    hit = next((i for i in indexed if i is not None), None)
+                    why = (f"cannot use index {hit.name} on "
+                           f"{r.table.display}.{pred.columns[indexed.index(hit)]}"
+                           if hit is not None else "cannot use an index on the column")
+                    expression = text.replace(f"{r.table.display}.", "")
+                    if pred.immutable and _FUNCTION_CALL.match(expression):
+                        request = suggest(r.table, query.sql, [pred])
+                        fix = "; index the expression"
+                    elif pred.immutable:
+                        fix = "; move the arithmetic to the other side of the comparison"
+                    else:
+                        fix = ("; the expression is not IMMUTABLE (it depends on the time "
+                               "zone or settings), so compare the bare column with a range "
+                               "instead")
+                    what = f"{text} {why}{fix}"
+                else:
+                    continue
+                start = pred_start(pred)
+                yield finding(
+                    __name__,
+                    query.location(start, start + 1),
+                    what,
+                    suggestion=request.ddl if request else None,
+                    statement=normalized(query.sql),
+                    table=r.table.display,
+                    index=request,
+                )
+
+
+def _like_word(operator: str) -> str:
+    return "ILIKE" if operator in ("~~*", "ILIKE") else "LIKE"

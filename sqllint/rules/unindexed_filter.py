@@ -1,0 +1,65 @@
+"""
+## What it does
+Reports a `WHERE` restriction (in a `SELECT`, `UPDATE` or `DELETE`) on a table where no
+index can serve any of the predicates, and gives the index that would.
+
+## Why is this bad?
+Without a usable index PostgreSQL reads the whole table for every execution: the
+query's cost grows with the table, not with the rows it returns.
+
+## Example
+```sql
+CREATE INDEX idx_vms_org_state ON vms (organization_id, state);
+SELECT id, name FROM vms WHERE state = $1;  -- state is not the leading column
+```
+
+Use instead:
+```sql
+CREATE INDEX CONCURRENTLY IF NOT EXISTS vms_state_idx ON vms (state);
+```
+An index serves a predicate when its leading columns are pinned by equality up to the
+predicate's column (`(organization_id, state)` serves `organization_id = $1`, not
+`state = $1` alone); a partial index only when the query's constants imply its `WHERE`;
+an expression index only for the same expression. PK and UNIQUE constraints count. A
+table probed through an indexed join key is served. Tables configured as small are
+not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqllint.advisor.review import pred_start, pred_text, review
+from sqllint.analysis.facts import NOT_NULL
+from sqllint.model import Finding, Statement
+from sqllint.rules.base import Context, finding, normalized
+
+CODE = "SL103"
+NAME = "unindexed-filter"
+SEVERITY = "warning"
+
+
+def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
+    for query in ctx.queries(stmt):
+        qr = review(ctx, query)
+        for r in qr.refs:
+            if r.small or r.filter_served:
+                continue
+            preds = [p for p in r.btree_preds() if p.op != NOT_NULL and
+                     (p.expr is None or p.jsonb is False)]
+            # Function-wrapped columns are SL106's, ->> extraction SL107's.
+            preds = [p for p in preds if p.expr is None]
+            if not preds:
+                continue
+            request = qr.request(r)
+            names = ", ".join(dict.fromkeys(pred_text(query, r.table, p) for p in preds))
+            start = pred_start(preds[0])
+            yield finding(
+                __name__,
+                query.location(start, start + 1),
+                f"filter on {names}: no index can serve it",
+                suggestion=request.ddl if request else None,
+                statement=normalized(query.sql),
+                table=r.table.display,
+                index=request,
+            )

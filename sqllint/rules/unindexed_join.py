@@ -1,0 +1,65 @@
+"""
+## What it does
+Reports a join key on the probed side of a join (the inner side of a nested loop, the
+table of a correlated `EXISTS`/`IN` subquery, the nullable side of an outer join) that
+no index leads with.
+
+## Why is this bad?
+For every row of the driving side PostgreSQL must find the matching rows of the probed
+table. With an index that is one lookup per row; without one it is a hash of the whole
+probed table at best, a full scan per row at worst.
+
+## Example
+```sql
+SELECT v.id FROM users u JOIN vms v ON v.owner_id = u.id WHERE u.organization_id = $1;
+```
+
+Use instead:
+```sql
+CREATE INDEX CONCURRENTLY IF NOT EXISTS vms_owner_id_idx ON vms (owner_id);
+```
+The driving side is the one whose filter an index serves (or the outer side of an
+outer join); joins to a primary key or unique column are served by its index. Tables
+configured as small are not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqllint.advisor.review import review
+from sqllint.model import Finding, Statement
+from sqllint.rules.base import Context, finding, normalized
+
+CODE = "SL104"
+NAME = "unindexed-join"
+SEVERITY = "warning"
+
+
+def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
+    for query in ctx.queries(stmt):
+        qr = review(ctx, query)
+        for r in qr.refs:
+            if r.small or not r.probes or r.probe_index is not None:
+                continue
+            if any(i is not None for i in r.served):
+                continue  # its own filter is indexed: the join reads few rows of it
+            request = qr.request(r, with_order=False)
+            seen: set[str] = set()
+            for column, key in r.probes:
+                if column in seen:
+                    continue
+                seen.add(column)
+                other = qr.facts.tables[key.right if key.left == r.ref.index else key.left]
+                other_name = other.table.display if other.table is not None else other.alias
+                how = ("correlated subquery" if key.outer else "join")
+                yield finding(
+                    __name__,
+                    query.location(key.location, key.location + 1),
+                    f"{how} on {r.table.display}.{column}: no index leads with it; "
+                    f"{r.table.display} is probed once per {other_name} row",
+                    suggestion=request.ddl if request else None,
+                    statement=normalized(query.sql),
+                    table=r.table.display,
+                    index=request,
+                )

@@ -1,0 +1,110 @@
+"""
+## What it does
+Reports a query that names a table (or view) the schema does not have, when sqllint
+found a schema at all.
+
+## Why is this bad?
+The query fails at run time with `relation "…" does not exist`: a typo, a table
+renamed or dropped by a migration, or a query written against another database.
+
+## Example
+```sql
+SELECT id FROM vm WHERE state = $1;  -- the table is vms
+```
+
+Use instead:
+```sql
+SELECT id FROM vms WHERE state = $1;
+```
+Names are folded to lower case unless quoted; an unqualified name resolves in `public`
+(then in any schema). CTE names, system catalogs (`pg_*`, `information_schema`),
+tables created by `SELECT … INTO` or `CREATE TEMP TABLE` and tables in schemas sqllint
+never saw are not reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from sqllint.catalog.model import Catalog
+from sqllint.model import Finding, Statement
+from sqllint.rules.base import Context, finding, normalized
+
+CODE = "SL002"
+NAME = "unknown-table"
+SEVERITY = "error"
+
+_SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
+
+
+def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
+    if stmt.dynamic:
+        return
+    for query in ctx.queries(stmt):
+        embedded = query is not stmt
+        catalog = ctx.catalog if embedded else ctx.catalog_at(query)
+        if catalog.empty:
+            continue
+        facts = ctx.facts(query)
+        for ref in facts.tables:
+            if not ref.unknown:
+                continue
+            schema, name = ref.schema, ref.name
+            if schema in _SYSTEM_SCHEMAS or name.startswith("pg_") or not name:
+                continue
+            if schema is not None and schema not in catalog.schemas:
+                continue
+            if name in _created_elsewhere(ctx):
+                continue
+            if embedded and (catalog.knows(name) or catalog.knows(name, schema or "public")):
+                continue  # a function runs later: the table may be created by then
+            shown = f"{schema}.{name}" if schema else name
+            hint = _close_match(ctx, name, catalog)
+            yield finding(
+                __name__,
+                query.location(ref.location, ref.location + len(name)),
+                f"table {shown} does not exist in the schema"
+                + (f"; did you mean {hint}?" if hint else ""),
+                statement=normalized(query.sql),
+                table=shown,
+            )
+
+
+def _close_match(ctx: Context, name: str, catalog: Catalog) -> str | None:
+    """A known table whose name is close to ``name`` (similar length, same first letter)."""
+    memo: dict[tuple[int, str], str | None] = ctx.cache.setdefault("unknown_table:hint", {})
+    key = (id(catalog), name)
+    if key in memo:
+        return memo[key]
+    names = sorted({t.display for t in catalog.tables.values()
+                    if t.name[:1] == name[:1] and abs(len(t.name) - len(name)) <= 3})
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    memo[key] = found[0] if found else None
+    return memo[key]
+
+
+def _created_elsewhere(ctx: Context) -> frozenset[str]:
+    """Tables created by SELECT … INTO or inside function bodies (unknown to the catalog)."""
+    cached = ctx.cache.get("unknown_table:created")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    names: set[str] = set()
+    for stmt in ctx.statements:
+        node = stmt.node or {}
+        select = node.get("SelectStmt")
+        if isinstance(select, dict) and isinstance(select.get("intoClause"), dict):
+            rel = select["intoClause"].get("rel") or {}
+            if rel.get("relname"):
+                names.add(str(rel["relname"]))
+        if stmt.node_type in ("CreateFunctionStmt", "DoStmt") and "create" in stmt.sql.lower():
+            import re
+
+            for m in re.finditer(r"create\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|"
+                                 r"unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+                                 r"(?:\w+\.)?(\"?[\w]+\"?)", stmt.sql, re.I):
+                raw = m.group(1)
+                names.add(raw.strip('"') if raw.startswith('"') else raw.lower())
+    result = frozenset(names)
+    ctx.cache["unknown_table:created"] = result
+    return result

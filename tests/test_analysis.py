@@ -1,0 +1,95 @@
+"""Query facts: resolution through aliases, CTEs, subqueries; predicates; PL/pgSQL bodies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqllint.analysis.facts import EQ, IN, JSONB_CONTAINS, LIKE_INFIX, RANGE, query_facts
+from sqllint.check import make_context
+from sqllint.config import Config
+from sqllint.project import load_project
+from sqllint.sources.sqlfile import parse
+
+SCHEMA = """
+CREATE SCHEMA app;
+CREATE TABLE vms (id bigint PRIMARY KEY, name text, state text, owner_id bigint,
+                  config jsonb, created_at timestamptz);
+CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE, organization_id bigint);
+CREATE TABLE app."Jobs" (id bigint PRIMARY KEY, "Queue" text);
+"""
+
+
+def _facts(tmp_path: Path, sql: str):  # type: ignore[no-untyped-def]
+    (tmp_path / "schema.sql").write_text(SCHEMA)
+    project = load_project([tmp_path], Config(root=tmp_path))
+    node, error, _ = parse(sql)
+    assert error is None, error
+    return query_facts(node, project.catalog)
+
+
+def test_aliases_resolve_to_catalog_tables(tmp_path: Path) -> None:
+    f = _facts(tmp_path, "SELECT v.name FROM vms v JOIN users u ON v.owner_id = u.id "
+                         "WHERE u.organization_id = $1 AND v.state = 'running'")
+    assert [(t.alias, t.table.qualified if t.table else None) for t in f.tables] == [
+        ("v", "public.vms"), ("u", "public.users")]
+    preds = {(f.tables[p.ref].alias, p.column, p.op, p.value) for p in f.predicates}
+    assert preds == {("u", "organization_id", EQ, "param"), ("v", "state", EQ, "const")}
+    assert [(j.left_column, j.right_column) for j in f.joins] == [("owner_id", "id")]
+
+
+def test_cte_subquery_and_lateral_scopes(tmp_path: Path) -> None:
+    f = _facts(tmp_path, """
+        WITH r AS (SELECT id, name AS label FROM vms WHERE created_at > now() - interval '1 h')
+        SELECT r.label, l.n FROM r, LATERAL (SELECT count(*) AS n FROM users u
+                                             WHERE u.id = r.id) l
+        ORDER BY r.label LIMIT 5""")
+    kinds = [(t.kind, t.name) for t in f.tables]
+    assert ("cte", "r") in kinds and ("subquery", "l") in kinds
+    assert f.root is not None and f.root.limit
+    assert not f.problems
+    created = [p for p in f.predicates if p.column == "created_at"]
+    assert created and created[0].op == RANGE and created[0].value == "runtime"
+
+
+def test_predicate_kinds(tmp_path: Path) -> None:
+    f = _facts(tmp_path, "SELECT id FROM vms WHERE state IN ('a', 'b') AND name LIKE '%x%' "
+                         "AND config @> '{\"k\": 1}' AND lower(name) = $1")
+    by_op = {p.op: p for p in f.predicates}
+    assert by_op[IN].consts == ("'a'", "'b'")
+    assert LIKE_INFIX in by_op and JSONB_CONTAINS in by_op
+    lowered = [p for p in f.predicates if p.expr is not None]
+    assert lowered and lowered[0].columns == ("name",) and lowered[0].immutable
+
+
+def test_unknown_columns_and_qualifiers(tmp_path: Path) -> None:
+    f = _facts(tmp_path, 'SELECT v.nme, o.name, "Queue" FROM vms v, app."Jobs" j')
+    assert {(p.kind, p.qualifier, p.column) for p in f.problems} == {
+        ("unknown-column", "v", "nme"), ("unknown-qualifier", "o", "name")}
+
+
+def test_queries_inside_plpgsql_bodies_are_located_in_the_file(tmp_path: Path) -> None:
+    (tmp_path / "schema.sql").write_text(SCHEMA + """
+CREATE FUNCTION stop(p bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE vms SET state = 'stopped' WHERE owner_id = p;
+END;
+$$;
+""")
+    project = load_project([tmp_path], Config(root=tmp_path))
+    ctx = make_context(project)
+    func = next(s for s in project.statements if s.node_type == "CreateFunctionStmt")
+    (query,) = ctx.queries(func)
+    assert query.sql.startswith("UPDATE vms") and query.origin == "function stop"
+    assert query.location(0).line == func.line + 2
+    facts = ctx.facts(query)
+    assert facts.embedded and facts.predicates[0].column == "owner_id"
+
+
+def test_odd_nodes_never_crash(tmp_path: Path) -> None:
+    for sql in ("SELECT * FROM ROWS FROM (generate_series(1, 2)) AS g(x)",
+                "SELECT (jsonb_each(config)).key FROM vms",
+                "SELECT * FROM XMLTABLE('/a' PASSING '<a/>' COLUMNS x int)",
+                "MERGE INTO vms v USING users u ON v.owner_id = u.id "
+                "WHEN MATCHED THEN UPDATE SET name = u.email",
+                "VALUES (1), (2)"):
+        _facts(tmp_path, sql)
