@@ -29,13 +29,16 @@ def create_index_ddl(
 ) -> str:
     """``CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON table (keys) …;``.
 
-    ``keys`` are key texts as written (a column, ``col DESC``, ``(expr)``).
+    ``keys`` are key texts as written (a column, ``col DESC``, ``(expr)``). A partitioned
+    table cannot be indexed CONCURRENTLY (PostgreSQL refuses): there the statement
+    builds the index on every partition in one go.
     """
     if name is None:
         name = index_name(table.name, name_parts or [k.split()[0].strip("()") for k in keys])
     target = quote_ident(table.name) if table.schema == "public" else \
         f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
-    parts = [f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
+    concurrently = "" if table.partition_by else "CONCURRENTLY "
+    parts = [f"CREATE {'UNIQUE ' if unique else ''}INDEX {concurrently}IF NOT EXISTS "
              f"{quote_ident(name)} ON {target}"]
     if method != "btree":
         parts.append(f"USING {method}")

@@ -198,7 +198,7 @@ def parse_request(ddl: str) -> IndexRequest | None:
     return IndexRequest(table=table, schema=schema, relname=relname, keys=tuple(keys),
                         idents=tuple(idents), descending=tuple(desc), eq=len(keys),
                         method=str(node.get("accessMethod") or "btree"), where=where,
-                        name=name)
+                        name=name, partitioned=not node.get("concurrent"))
 
 
 def _expr_text(ddl: str, expr: dict[str, object]) -> str:

@@ -65,10 +65,12 @@ class IndexRequest:
     where: str | None = None
     name: str = ""
     names: tuple[str, ...] = field(default=(), compare=False)
+    partitioned: bool = False  # a partitioned table: no CONCURRENTLY
 
     @property
     def ddl(self) -> str:
-        table = Table(schema=self.schema, name=self.relname)
+        table = Table(schema=self.schema, name=self.relname,
+                      partition_by="(partitioned)" if self.partitioned else None)
         return create_index_ddl(table, self.keys, name=self.name,
                                 method=self.method, where=self.where)
 
@@ -291,6 +293,7 @@ def suggest(
     words = [w for p in partial for w in _where_words(p)]
     name = _name(table, names, words, where)
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
+                        partitioned=bool(table.partition_by),
                         keys=tuple(keys), idents=tuple(idents), descending=tuple(desc),
                         eq=n_eq, where=where, name=name, names=tuple(names))
 
@@ -302,6 +305,7 @@ def suggest_gin(table: Table, pred: Predicate) -> IndexRequest | None:
         return None
     column = pred.column
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
+                        partitioned=bool(table.partition_by),
                         keys=(column,), idents=(column,), descending=(False,), eq=1,
                         method="gin", name=_name(table, [column, "gin"], [], None))
 
@@ -312,6 +316,7 @@ def suggest_trigram(table: Table, pred: Predicate, has_trgm: bool) -> IndexReque
         return None
     column = pred.column
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
+                        partitioned=bool(table.partition_by),
                         keys=(f"{column} gin_trgm_ops",), idents=(f"trgm:{column}",),
                         descending=(False,), eq=1, method="gin",
                         name=_name(table, [column, "trgm"], [], None))
@@ -333,5 +338,6 @@ def window_request(table: Table, window: Window, ref: int) -> IndexRequest | Non
     if not keys:
         return None
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
+                        partitioned=bool(table.partition_by),
                         keys=tuple(keys), idents=tuple(idents), descending=tuple(desc),
                         eq=0, name=_name(table, idents, [], None), names=tuple(idents))

@@ -86,7 +86,9 @@ class CatalogBuilder:
     def _find(self, schema: str | None, name: str) -> Table | None:
         if schema:
             return self.tables.get(_key(schema, name))
-        found = self.tables.get(_key("public", name))
+        # A temporary table hides a permanent one of the same name (pg_temp is first
+        # on PostgreSQL's search path).
+        found = self.tables.get(_key("pg_temp", name)) or self.tables.get(_key("public", name))
         if found is None:
             key = self.tables.by_name.get(name)
             return self.tables.get(key) if key else None

@@ -139,7 +139,7 @@ class Catalog:
         """Resolve a table reference: qualified, else public, else the only match."""
         if schema:
             return self.tables.get(f"{schema}.{name}")
-        found = self.tables.get(f"public.{name}")
+        found = self.tables.get(f"pg_temp.{name}") or self.tables.get(f"public.{name}")
         if found is not None:
             return found
         if self.names is not None:

@@ -27,7 +27,8 @@ except ImportError:  # pragma: no cover - optional speed-up
 _META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)
 # `\g`, `\gset`, `\gexec` … ending a query on the same line: psql sends the query.
 _META_TAIL = re.compile(r"(?<=[\s)])\\(?:g\w*|crosstabview|watch)\b[^\n]*")
-_COPY_STDIN = re.compile(r"^[ \t]*copy\b[^;]*\bfrom\s+stdin\b[^\n]*$", re.I | re.M)
+# COPY … FROM stdin, or psql's \copy … from stdin/pstdin: data lines follow until `\.`.
+_COPY_STDIN = re.compile(r"^[ \t]*\\?copy\b[^;]*\bfrom\s+p?stdin\b[^\n]*$", re.I | re.M)
 _END_OF_DATA = re.compile(r"^\\\.[ \t]*$", re.M)
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 # psql variable interpolation (:name, :'name', :"name") outside strings is replaced by
