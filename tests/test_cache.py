@@ -10,7 +10,6 @@ import pytest
 
 import sqllint.parallel
 from sqllint.cache import Cache
-from sqllint.catalog.build import CatalogBuilder
 from sqllint.cli import main
 from sqllint.config import Config
 from sqllint.project import Project, load_project
@@ -44,8 +43,7 @@ def check_json(capsys: pytest.CaptureFixture[str]) -> object:
     return json.loads(capsys.readouterr().out)
 
 
-def test_warm_run_reuses_parsed_files_and_catalog(repo: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_run_reuses_parsed_files(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cold = load(repo)
     assert (repo / ".sqllint_cache" / ".gitignore").read_text().strip().endswith("*")
 
@@ -53,7 +51,6 @@ def test_warm_run_reuses_parsed_files_and_catalog(repo: Path,
         raise AssertionError("parsed again although cached")
 
     monkeypatch.setattr(sqllint.parallel, "parse_source", fail)
-    monkeypatch.setattr(CatalogBuilder, "apply", fail)
     warm = load(repo)
     assert snapshot(warm) == snapshot(cold)
     assert sorted(warm.catalog.tables) == sorted(cold.catalog.tables)

@@ -62,23 +62,33 @@ class PersistentDict(Generic[K, V]):
 
 
 class TableStore(PersistentDict[str, Table]):
-    """Tables by qualified key, plus bare name → qualified key for unqualified lookups."""
+    """Tables by qualified key, plus bare name → qualified key for unqualified lookups.
+
+    ``by_name`` answers with the first table of that name still defined; ``_all_keys``
+    remembers every table of each name, so a drop falls back without a scan.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.by_name: immutables.Map[str, str] = immutables.Map()
+        self._all_keys: immutables.Map[str, tuple[str, ...]] = immutables.Map()
 
     def __setitem__(self, key: str, value: Table) -> None:
         super().__setitem__(key, value)
+        keys = self._all_keys.get(value.name, ())
+        if key not in keys:
+            self._all_keys = self._all_keys.set(value.name, (*keys, key))
         if value.name not in self.by_name:
             self.by_name = self.by_name.set(value.name, key)
 
     def __delitem__(self, key: str) -> None:
         table = self.frozen[key]
         super().__delitem__(key)
+        rest = tuple(k for k in self._all_keys.get(table.name, ()) if k != key)
+        self._all_keys = (self._all_keys.set(table.name, rest) if rest
+                          else self._all_keys.delete(table.name))
         if self.by_name.get(table.name) == key:
-            other = next((k for k, t in self.frozen.items() if t.name == table.name), None)
-            self.by_name = (self.by_name.set(table.name, other) if other
+            self.by_name = (self.by_name.set(table.name, rest[0]) if rest
                             else self.by_name.delete(table.name))
 
 

@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from sqllint.catalog.build import CatalogBuilder
 from sqllint.catalog.model import Catalog, Table
 from sqllint.discover import migration_version
 from sqllint.migrations.bodies import body_statements
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
 from sqllint.model import Statement
 from sqllint.rules.base import Context
-from sqllint.sources import sqlfile
 
 Role = Literal["migration", "down", "schema", "other"]
 Container = Literal["top", "function", "do"]
@@ -78,7 +76,6 @@ def _role(path: str, ctx: Context, roles: dict[str, Role]) -> Role:
 
 
 def _compute(ctx: Context) -> list[Step]:
-    builder = CatalogBuilder()
     roles: dict[str, Role] = {}
     functions: dict[str, str] = {}
     by_file: dict[str, list[Statement]] = {}
@@ -100,7 +97,7 @@ def _compute(ctx: Context) -> list[Step]:
         role = _role(stmt.path, ctx, roles)
         kind = stmt.node_type
         if kind in _INTERESTING:
-            step = Step(stmt, role, layouts[stmt.path], builder.snapshot(),
+            step = Step(stmt, role, layouts[stmt.path], ctx.catalog_at(stmt),
                         transaction=in_tx.get(id(stmt)), functions=dict(functions))
             out.append(step)
             if kind == "CreateFunctionStmt":
@@ -111,9 +108,7 @@ def _compute(ctx: Context) -> list[Step]:
                                     _body_transaction(step), dict(functions)))
         if kind == "CreateFunctionStmt":
             _record_function(stmt, functions)
-        if role != "down" and stmt.kind != "query" and kind not in sqlfile.QUERY_NODES:
-            builder.apply(stmt)
-    final = builder.snapshot()
+    final = ctx.catalog
     for stmt, role in pending_bodies:
         for body in body_statements(stmt):
             out.append(Step(body.stmt, role, layouts[stmt.path], final, "function", stmt,

@@ -27,7 +27,8 @@ class Context:
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def catalog_at(self, stmt: Statement) -> Catalog:
-        """The catalog as it stood when ``stmt`` ran (the final one for query files)."""
+        """The catalog as it stood when ``stmt`` ran: before it, for DDL; the final one
+        for queries in files without DDL of their own."""
         return self.catalogs.get(stmt.seq, self.catalog)
 
     def reported(self, path: str) -> bool:
