@@ -125,8 +125,62 @@ def _find_at(tree: Any, location: int, kind: str | None) -> Any:
     return None
 
 
+_SQL_VALUE_FUNCTIONS = {
+    "SVFOP_CURRENT_DATE": "CURRENT_DATE", "SVFOP_CURRENT_TIME": "CURRENT_TIME",
+    "SVFOP_CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP", "SVFOP_LOCALTIME": "LOCALTIME",
+    "SVFOP_LOCALTIMESTAMP": "LOCALTIMESTAMP", "SVFOP_CURRENT_USER": "CURRENT_USER",
+    "SVFOP_SESSION_USER": "SESSION_USER", "SVFOP_USER": "USER",
+    "SVFOP_CURRENT_ROLE": "CURRENT_ROLE",
+}
+
+
+def simple_expr_text(node: Any) -> str | None:
+    """Text of the common small expressions (constants, columns, plain function calls)
+    straight from the JSON tree, exactly as pglast would print them; None otherwise.
+
+    Column defaults are mostly such expressions, and printing them this way skips a
+    second parse of the whole CREATE TABLE.
+    """
+    if not isinstance(node, dict) or len(node) != 1:
+        return None
+    kind, inner = next(iter(node.items()))
+    if kind == "A_Const":
+        if inner.get("isnull"):
+            return "NULL"
+        if "ival" in inner:
+            return str(inner["ival"].get("ival", 0))
+        if "fval" in inner:
+            return str(inner["fval"].get("fval", "0"))
+        if "boolval" in inner:
+            return "TRUE" if inner["boolval"].get("boolval") else "FALSE"
+        if "sval" in inner:
+            return "'" + str(inner["sval"].get("sval", "")).replace("'", "''") + "'"
+        return None
+    if kind == "ColumnRef":
+        fields = inner.get("fields") or []
+        if fields and all("String" in f for f in fields):
+            return ".".join(quote_ident(strval(f)) for f in fields)
+        return None
+    if kind == "SQLValueFunction":
+        return _SQL_VALUE_FUNCTIONS.get(str(inner.get("op")))
+    if kind == "FuncCall":
+        if set(inner) - {"funcname", "args", "funcformat", "location"}:
+            return None
+        if inner.get("funcformat") not in (None, "COERCE_EXPLICIT_CALL"):
+            return None
+        args = [simple_expr_text(a) for a in inner.get("args") or []]
+        if any(a is None for a in args):
+            return None
+        name = ".".join(names(inner.get("funcname")))
+        return f"{name}({', '.join(a for a in args if a is not None)})"
+    return None  # casts and operators: pglast's printer has the last word on their text
+
+
 def deparse_expr_node(sql: str, node: dict[str, Any]) -> str:
     """Deparsed text of a JSON expression node of ``sql`` (found by type and location)."""
+    quick = simple_expr_text(node)
+    if quick is not None:
+        return quick
     kind = next(iter(node)) if len(node) == 1 else None
     inner = node.get(kind) if kind else None
     own = inner.get("location") if isinstance(inner, dict) else None
