@@ -18,8 +18,9 @@ def render_plan(result: CheckResult, project: Any = None) -> str:
     if not result.indexes:
         lines.append("-- No index to add: every query is served by an existing index.")
     for planned in result.indexes:
-        lines.append(f"-- {planned.table}: serves {len(planned.serves)} "
-                     f"quer{'y' if len(planned.serves) == 1 else 'ies'}")
+        n = len(planned.serves)
+        lines.append(f"-- {planned.table}: fixes {n} finding{'' if n == 1 else 's'} "
+                     f"(queries, joins and foreign keys it serves):")
         lines.extend(f"--   {where}" for where in planned.serves)
         for old in planned.replaces:
             lines.append(f"--   makes existing index {old} redundant (drop it once this "
