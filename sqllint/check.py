@@ -138,49 +138,51 @@ def _with_planned_suggestion(finding: Finding, planned: dict[tuple[str, str], st
 
 
 def _filter(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
-    cache: dict[str, Suppressions] = {}
-    starts = _statement_lines(project)
+    """Drop findings of disabled rules, per-file ignores and suppression comments."""
+    suppressions: dict[str, Suppressions] = {}
+    starts: dict[str, dict[int, int]] = {}
+    ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
+               for glob, codes in config.per_file_ignores]
     out = []
     for f in findings:
         if not config.code_enabled(f.rule):
             continue
         path = f.location.path
-        if _per_file_ignored(f.rule, path, config):
+        if any(spec.match_file(path) and any(f.rule.startswith(c) or c == "ALL" for c in codes)
+               for spec, codes in ignores):
             continue
-        if path not in cache:
+        if path not in suppressions:
             text = project.texts.get(path, "")
-            cache[path] = parse_suppressions(text, python=path.endswith(".py"))
-        # A directive alone on its line already speaks for the next line.
+            suppressions[path] = parse_suppressions(text, python=path.endswith(".py"))
+        found = suppressions[path]
+        if not found.lines and not found.file:
+            out.append(f)
+            continue
+        # A directive alone on its line already speaks for the next line; one on the
+        # statement's first line speaks for the whole statement.
+        if path not in starts:
+            starts[path] = _statement_lines(project, path)
         lines = [f.location.line]
-        start = starts.get((path, f.location.line))
+        start = starts[path].get(f.location.line)
         if start is not None:
             lines.append(start)
-        if cache[path].suppressed(f.rule, *lines):
+        if found.suppressed(f.rule, *lines):
             continue
         out.append(f)
     return out
 
 
-def _statement_lines(project: Project) -> dict[tuple[str, int], int]:
-    """(path, any line of a statement) → the statement's first line."""
-    out: dict[tuple[str, int], int] = {}
+def _statement_lines(project: Project, path: str) -> dict[int, int]:
+    """Any line of a statement of ``path`` → the statement's first line."""
+    out: dict[int, int] = {}
     for stmt in project.statements:
-        if stmt.path not in project.targets:
+        if stmt.path != path:
             continue
         first = stmt.line
         last = stmt.position(len(stmt.sql))[0]
         for line in range(first, min(last, first + 500) + 1):
-            out.setdefault((stmt.path, line), first)
+            out.setdefault(line, first)
     return out
-
-
-def _per_file_ignored(code: str, path: str, config: Config) -> bool:
-    for glob, codes in config.per_file_ignores:
-        if pathspec.PathSpec.from_lines("gitignore", [glob]).match_file(path) and any(
-            code.startswith(c) or c == "ALL" for c in codes
-        ):
-            return True
-    return False
 
 
 def merge_results(results: list[CheckResult]) -> CheckResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -191,6 +192,18 @@ def deparse_expr_node(sql: str, node: dict[str, Any]) -> str:
     if isinstance(own, int) and own >= 0:
         return deparse_at(sql, own, kind, fallback=fallback)
     return deparse_at(sql, start, None, fallback=fallback)
+
+
+def dict_nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every dict of a pglast JSON tree, depth first, each before the dicts inside it."""
+    stack = [tree]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(reversed(cur))
+        elif isinstance(cur, dict):
+            yield cur
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
 
 
 def node_location(node: Any) -> int | None:

@@ -937,20 +937,10 @@ class _Builder:
     def _refs_in(self, node: Any, depth: int | None = 0) -> set[int]:
         """Table references read by ``node`` (at ``depth``; None: any depth)."""
         out: set[int] = set()
-        stack = [node]
-        while stack:
-            cur = stack.pop()
-            if isinstance(cur, list):
-                stack.extend(cur)
-            elif isinstance(cur, dict):
-                if "ColumnRef" in cur:
-                    hit = self.resolved.get(id(cur["ColumnRef"]))
-                    if hit is not None and hit[0] >= 0 and (depth is None or hit[2] == depth):
-                        out.add(hit[0])
-                    continue
-                if "SubLink" in cur:
-                    continue
-                stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        for column_ref in _column_refs(node, into_sublinks=False):
+            hit = self.resolved.get(id(column_ref))
+            if hit is not None and hit[0] >= 0 and (depth is None or hit[2] == depth):
+                out.add(hit[0])
         return out
 
     # -- predicates ---------------------------------------------------------------------
@@ -1165,18 +1155,10 @@ class _Builder:
 
     def _columns_in(self, node: Any, ref: int) -> set[str]:
         out: set[str] = set()
-        stack = [node]
-        while stack:
-            cur = stack.pop()
-            if isinstance(cur, list):
-                stack.extend(cur)
-            elif isinstance(cur, dict):
-                if "ColumnRef" in cur:
-                    hit = self.resolved.get(id(cur["ColumnRef"]))
-                    if hit is not None and hit[0] == ref:
-                        out.add(hit[1])
-                    continue
-                stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        for column_ref in _column_refs(node):
+            hit = self.resolved.get(id(column_ref))
+            if hit is not None and hit[0] == ref:
+                out.add(hit[1])
         return out
 
 
@@ -1196,6 +1178,21 @@ def _loc(node: Any, default: int = -1) -> int:
                 if isinstance(loc, int) and loc >= 0:
                     return loc
     return default
+
+
+def _column_refs(node: Any, *, into_sublinks: bool = True) -> Iterator[dict[str, Any]]:
+    """The ColumnRef nodes in ``node`` (depth first; with ``into_sublinks=False``, not
+    those inside a sublink's subquery)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(cur)
+        elif isinstance(cur, dict):
+            if "ColumnRef" in cur:
+                yield cur["ColumnRef"]
+            elif into_sublinks or "SubLink" not in cur:
+                stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
 
 
 def _has(node: Any, kind: str) -> bool:
@@ -1414,18 +1411,10 @@ def _immutable_expr(node: Any, table: Table | None) -> bool:
 
 def _column_types(node: Any, table: Table | None) -> list[str]:
     out: list[str] = []
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, list):
-            stack.extend(cur)
-        elif isinstance(cur, dict):
-            if "ColumnRef" in cur:
-                fields = cur["ColumnRef"].get("fields") or []
-                col = table.column(_sval(fields[-1])) if table is not None and fields else None
-                out.append(col.type if col is not None else "?")
-                continue
-            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+    for column_ref in _column_refs(node):
+        fields = column_ref.get("fields") or []
+        col = table.column(_sval(fields[-1])) if table is not None and fields else None
+        out.append(col.type if col is not None else "?")
     return out
 
 

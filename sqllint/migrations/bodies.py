@@ -19,6 +19,7 @@ from pglast.error import Error as PgError
 
 from sqllint.model import OffsetMap, Statement
 from sqllint.sources import sqlfile
+from sqllint.sqltext import dict_nodes
 
 Container = Literal["function", "do"]
 _DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
@@ -135,14 +136,7 @@ def _plpgsql(stmt: Statement, body: str, start: int, container: Container) -> It
 
 def _queries(tree: Any) -> Iterator[tuple[int, str, bool]]:
     """(line in body, SQL text, is a quoted literal) of every SQL statement of the tree."""
-    stack = [tree]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, list):
-            stack.extend(reversed(cur))
-            continue
-        if not isinstance(cur, dict):
-            continue
+    for cur in dict_nodes(tree):
         if "PLpgSQL_stmt_execsql" in cur:
             inner = cur["PLpgSQL_stmt_execsql"]
             query = inner.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
@@ -153,6 +147,3 @@ def _queries(tree: Any) -> Iterator[tuple[int, str, bool]]:
             query = str(inner.get("query", {}).get("PLpgSQL_expr", {}).get("query", ""))
             if len(query) > 2 and query[0] == query[-1] == "'" and "'" not in query[1:-1]:
                 yield int(inner.get("lineno", 0)), query, True
-        for value in cur.values():
-            if isinstance(value, (dict, list)):
-                stack.append(value)

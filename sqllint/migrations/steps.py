@@ -8,14 +8,15 @@ Statements inside function bodies and DO blocks are steps too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from sqllint.catalog.model import Catalog, Table
 from sqllint.discover import migration_version
 from sqllint.migrations.bodies import body_statements
+from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
 from sqllint.model import Statement
 from sqllint.rules.base import Context
@@ -136,3 +137,27 @@ def _record_function(stmt: Statement, functions: dict[str, str]) -> None:
 def reported(ctx: Context) -> list[Step]:
     """The steps of the files findings are reported for."""
     return [s for s in steps(ctx) if s.path in ctx.targets]
+
+
+class TableAlteration(NamedTuple):
+    """An ALTER TABLE step on a table that holds rows (see ``table_alterations``)."""
+
+    step: Step
+    rangevar: dict[str, Any]  # the statement's ``relation``
+    table: Table
+    commands: list[dict[str, Any]]  # its AlterTableCmd nodes, in order
+
+
+def table_alterations(ctx: Context) -> Iterator[TableAlteration]:
+    """The reported ALTER TABLE steps, of migrations and function bodies, on a plain table
+    that was not created earlier in the same file."""
+    for step in reported(ctx):
+        node = (step.stmt.node or {}).get("AlterTableStmt")
+        if node is None or not (step.role == "migration" or step.container == "function"):
+            continue
+        rangevar = node.get("relation") or {}
+        table = relation(step.catalog, rangevar)
+        if table is None or step.created_here(table) or table.kind != "table":
+            continue
+        commands = [wrapped.get("AlterTableCmd", {}) for wrapped in node.get("cmds") or []]
+        yield TableAlteration(step, rangevar, table, commands)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqllint.sqltext import names, strval, type_name
+from sqllint.sqltext import dict_nodes, names, strval, type_name
 
 WORDS = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
 
@@ -158,14 +158,7 @@ def mutable_calls(
     user_functions: Mapping[str, str],
 ) -> Iterator[Mutable]:
     """Every non-immutable call in ``node``; ``columns`` maps column name → catalog type."""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, list):
-            stack.extend(reversed(cur))
-            continue
-        if not isinstance(cur, dict):
-            continue
+    for cur in dict_nodes(node):
         if "FuncCall" in cur:
             yield from _func_call(cur["FuncCall"], columns, user_functions)
         elif "SQLValueFunction" in cur:
@@ -187,11 +180,6 @@ def mutable_calls(
             vol = operator_volatility(op, left, right)
             if vol:
                 yield Mutable(f"{left} {op} {right}", vol, int(ax.get("location", 0)), "")
-        for value in cur.values():
-            if isinstance(value, dict):
-                stack.append(value)
-            elif isinstance(value, list):
-                stack.extend(reversed(value))
 
 
 def _func_call(

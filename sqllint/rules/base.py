@@ -6,12 +6,15 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqllint import analysis as _analysis
 from sqllint.catalog.model import Catalog, Origin
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Severity, Statement
+
+if TYPE_CHECKING:
+    from sqllint.advisor.suggest import IndexRequest
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,17 @@ def finding(
     module = sys.modules[rule]
     return Finding(module.CODE, module.NAME, severity or module.SEVERITY, location, message,
                    suggestion, statement, table, index)
+
+
+def index_finding(
+    rule: str, query: Statement, at: int, table: str, message: str,
+    request: IndexRequest | None,
+) -> Finding:
+    """A finding of ``rule`` at character ``at`` of ``query`` on ``table``, whose fix is
+    the index ``request`` (when one can be suggested)."""
+    return finding(rule, query.location(at, at + 1), message,
+                   suggestion=request.ddl if request else None,
+                   statement=normalized(query.sql), table=table, index=request)
 
 
 def origin_location(origin: Origin) -> Location:

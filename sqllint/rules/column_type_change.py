@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from sqllint.migrations.sqledit import relation, relation_text
-from sqllint.migrations.steps import reported
+from sqllint.migrations.sqledit import relation_text
+from sqllint.migrations.steps import table_alterations
 from sqllint.migrations.volatility import typname
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
@@ -72,17 +72,9 @@ def binary_coercible(old: str, new: str) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for step in reported(ctx):
-        node = (step.stmt.node or {}).get("AlterTableStmt")
-        if node is None or not (step.role == "migration" or step.container == "function"):
-            continue
-        rel = node.get("relation") or {}
-        table = relation(step.catalog, rel)
-        if table is None or step.created_here(table) or table.kind != "table":
-            continue
+    for step, rel, table, cmds in table_alterations(ctx):
         rel_text = relation_text(rel)
-        for wrapped in node.get("cmds") or []:
-            cmd = wrapped.get("AlterTableCmd", {})
+        for cmd in cmds:
             coldef = (cmd.get("def") or {}).get("ColumnDef")
             if cmd.get("subtype") != "AT_AlterColumnType" or not coldef:
                 continue

@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.migrations.sqledit import relation, relation_text
-from sqllint.migrations.steps import Step, reported
+from sqllint.migrations.sqledit import relation_text
+from sqllint.migrations.steps import Step, table_alterations
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
 from sqllint.sqltext import names, quote_ident, source_slice
@@ -45,16 +45,8 @@ _KINDS = {"CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_CHECK": "CHECK"}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for step in reported(ctx):
-        node = (step.stmt.node or {}).get("AlterTableStmt")
-        if node is None or not (step.role == "migration" or step.container == "function"):
-            continue
-        rel = node.get("relation") or {}
-        table = relation(step.catalog, rel)
-        if table is None or step.created_here(table) or table.kind != "table":
-            continue
-        for wrapped in node.get("cmds") or []:
-            cmd = wrapped.get("AlterTableCmd", {})
+    for step, rel, _table, cmds in table_alterations(ctx):
+        for cmd in cmds:
             definition = cmd.get("def") or {}
             if cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in definition:
                 cons = definition["Constraint"]

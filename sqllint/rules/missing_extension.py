@@ -42,7 +42,7 @@ from sqllint.migrations.steps import Step, reported
 from sqllint.migrations.volatility import extension_data, typname
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import names, quote_ident
+from sqllint.sqltext import dict_nodes, names, quote_ident
 
 CODE = "SL310"
 NAME = "missing-extension"
@@ -120,14 +120,7 @@ def _uses(step: Step, user_types: set[str]) -> Iterator[tuple[str, str, str, int
     index = node.get("IndexStmt")
     if index is not None:
         yield from _index_uses(step, index)
-    stack: list[Any] = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, list):
-            stack.extend(reversed(cur))
-            continue
-        if not isinstance(cur, dict):
-            continue
+    for cur in dict_nodes(node):
         if "FuncCall" in cur:
             call = cur["FuncCall"]
             parts = names(call.get("funcname"))
@@ -145,7 +138,6 @@ def _uses(step: Step, user_types: set[str]) -> Iterator[tuple[str, str, str, int
             if ext and tname not in user_types and (len(parts) == 1 or parts[0] != "pg_catalog"):
                 yield ("type", tname, ext, int(tnode.get("location", 0)),
                        f"type \"{tname}\" does not exist")
-        stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
 
 
 def _index_uses(step: Step, index: dict[str, Any]) -> Iterator[tuple[str, str, str, int, str]]:

@@ -34,7 +34,7 @@ from sqllint.advisor.serve import column_indexed
 from sqllint.advisor.suggest import IndexRequest, suggest, suggest_trigram
 from sqllint.analysis.facts import EQ, IN, LIKE_INFIX, LIKE_PREFIX, RANGE
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL106"
 NAME = "non-sargable-predicate"
@@ -77,14 +77,10 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 else:
                     continue
                 start = pred_start(pred)
-                yield finding(
-                    __name__,
-                    query.location(start, start + 1),
+                yield index_finding(
+                    __name__, query, start, r.table.display,
                     what,
-                    suggestion=request.ddl if request else None,
-                    statement=normalized(query.sql),
-                    table=r.table.display,
-                    index=request,
+                    request,
                 )
 
 

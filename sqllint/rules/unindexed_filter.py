@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from sqllint.advisor.review import pred_start, pred_text, review
 from sqllint.analysis.facts import NOT_NULL
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL103"
 NAME = "unindexed-filter"
@@ -54,12 +54,8 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
             request = qr.request(r)
             names = ", ".join(dict.fromkeys(pred_text(query, r.table, p) for p in preds))
             start = pred_start(preds[0])
-            yield finding(
-                __name__,
-                query.location(start, start + 1),
+            yield index_finding(
+                __name__, query, start, r.table.display,
                 f"filter on {names}: no index can serve it",
-                suggestion=request.ddl if request else None,
-                statement=normalized(query.sql),
-                table=r.table.display,
-                index=request,
+                request,
             )

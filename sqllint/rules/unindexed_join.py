@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from sqllint.advisor.review import review
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL104"
 NAME = "unindexed-join"
@@ -53,13 +53,9 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 other = qr.facts.tables[key.right if key.left == r.ref.index else key.left]
                 other_name = other.table.display if other.table is not None else other.alias
                 how = ("correlated subquery" if key.outer else "join")
-                yield finding(
-                    __name__,
-                    query.location(key.location, key.location + 1),
+                yield index_finding(
+                    __name__, query, key.location, r.table.display,
                     f"{how} on {r.table.display}.{column}: no index leads with it; "
                     f"{r.table.display} is probed once per {other_name} row",
-                    suggestion=request.ddl if request else None,
-                    statement=normalized(query.sql),
-                    table=r.table.display,
-                    index=request,
+                    request,
                 )

@@ -30,7 +30,7 @@ from sqllint.advisor.review import JSONB_OPS, pred_start, pred_text, review
 from sqllint.advisor.suggest import IndexRequest, suggest, suggest_gin
 from sqllint.analysis.facts import EQ, IN, RANGE
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL107"
 NAME = "unindexed-jsonb-predicate"
@@ -60,12 +60,8 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 else:
                     continue
                 start = pred_start(pred)
-                yield finding(
-                    __name__,
-                    query.location(start, start + 1),
+                yield index_finding(
+                    __name__, query, start, r.table.display,
                     what,
-                    suggestion=request.ddl if request else None,
-                    statement=normalized(query.sql),
-                    table=r.table.display,
-                    index=request,
+                    request,
                 )

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from sqllint.advisor.review import review
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL108"
 NAME = "unindexed-sort"
@@ -55,13 +55,9 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
             first = r.order[0]
             tail = ("to return the first rows" if r.scope.limit
                     else "before returning them")
-            yield finding(
-                __name__,
-                query.location(first.location, first.location + 1),
+            yield index_finding(
+                __name__, query, first.location, r.table.display,
                 f"ORDER BY {cols}: no index delivers this order; every matching row is "
                 f"read and sorted {tail}",
-                suggestion=request.ddl if request else None,
-                statement=normalized(query.sql),
-                table=r.table.display,
-                index=request,
+                request,
             )

@@ -36,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.migrations.sqledit import relation, relation_text
-from sqllint.migrations.steps import Step, reported
+from sqllint.migrations.sqledit import relation_text
+from sqllint.migrations.steps import Step, table_alterations
 from sqllint.migrations.volatility import mutable_calls
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
@@ -50,17 +50,9 @@ SEVERITY = "error"
 
 def check(ctx: Context) -> Iterator[Finding]:
     version = ctx.config.postgres_version
-    for step in reported(ctx):
-        node = (step.stmt.node or {}).get("AlterTableStmt")
-        if node is None or not (step.role == "migration" or step.container == "function"):
-            continue
-        rel = node.get("relation") or {}
-        table = relation(step.catalog, rel)
-        if table is None or step.created_here(table) or table.kind != "table":
-            continue
+    for step, rel, table, cmds in table_alterations(ctx):
         rel_text = relation_text(rel)
-        for wrapped in node.get("cmds") or []:
-            cmd = wrapped.get("AlterTableCmd", {})
+        for cmd in cmds:
             sub = cmd.get("subtype")
             coldef = (cmd.get("def") or {}).get("ColumnDef")
             if sub == "AT_AddColumn" and coldef:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from sqllint.advisor.review import review
 from sqllint.advisor.suggest import IndexRequest, window_request
 from sqllint.model import Finding, Statement
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, index_finding
 
 CODE = "SL105"
 NAME = "window-over-full-table"
@@ -53,12 +53,8 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 request = window_request(r.table, window, r.ref.index)
                 what = "the whole table"
             name = window.name.split(":", 1)[0]
-            yield finding(
-                __name__,
-                query.location(window.location, window.location + 1),
+            yield index_finding(
+                __name__, query, window.location, r.table.display,
                 f"window function {name}() over {r.table.display} reads and sorts {what}",
-                suggestion=request.ddl if request else None,
-                statement=normalized(query.sql),
-                table=r.table.display,
-                index=request,
+                request,
             )
