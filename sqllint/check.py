@@ -59,9 +59,10 @@ def enabled_rules(config: Config) -> list[RuleSpec]:
 def run_rules(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:
     """Every finding of every rule; a rule that fails on one statement skips only that."""
     targets = [s for s in ctx.statements if s.path in ctx.targets]
+    running = [s for s in targets if s.node is not None and ctx.queries(s)]
     for rule in rules:
         if rule.check_statement is not None:
-            for stmt in targets:
+            for stmt in running if rule.scope == "queries" else targets:
                 try:
                     yield from rule.check_statement(ctx, stmt)
                 except (RecursionError, Exception) as exc:

@@ -63,6 +63,8 @@ class RuleSpec:
     doc: str
     check: Callable[[Context], Iterator[Finding]] | None = None
     check_statement: Callable[[Context, Statement], Iterator[Finding]] | None = None
+    # "queries": check_statement only sees statements that run queries (most do not).
+    scope: str = "statements"
 
     @staticmethod
     def from_module(module: ModuleType) -> RuleSpec:
@@ -73,6 +75,7 @@ class RuleSpec:
             doc=(module.__doc__ or "").strip(),
             check=getattr(module, "check", None),
             check_statement=getattr(module, "check_statement", None),
+            scope=getattr(module, "SCOPE", "statements"),
         )
 
     @property

@@ -32,6 +32,7 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL109"
 NAME = "deep-offset"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 THRESHOLD = 1000
 

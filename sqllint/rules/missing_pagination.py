@@ -35,6 +35,7 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL102"
 NAME = "missing-pagination"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

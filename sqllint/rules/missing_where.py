@@ -30,6 +30,7 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL110"
 NAME = "missing-where"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

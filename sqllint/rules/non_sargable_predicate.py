@@ -39,6 +39,7 @@ from sqllint.rules.base import Context, index_finding
 CODE = "SL106"
 NAME = "non-sargable-predicate"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 _FUNCTION_CALL = re.compile(r"^\(*\s*[a-z_][a-z0-9_.]*\s*\(", re.I)
 

@@ -37,6 +37,7 @@ from sqllint.rules.base import Context, index_finding
 CODE = "SL103"
 NAME = "unindexed-filter"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

@@ -34,6 +34,7 @@ from sqllint.rules.base import Context, index_finding
 CODE = "SL104"
 NAME = "unindexed-join"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

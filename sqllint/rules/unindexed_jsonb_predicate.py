@@ -35,6 +35,7 @@ from sqllint.rules.base import Context, index_finding
 CODE = "SL107"
 NAME = "unindexed-jsonb-predicate"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

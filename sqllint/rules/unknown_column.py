@@ -35,6 +35,7 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL003"
 NAME = "unknown-column"
 SEVERITY = "error"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:

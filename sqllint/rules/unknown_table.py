@@ -34,6 +34,7 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL002"
 NAME = "unknown-table"
 SEVERITY = "error"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 _SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
 

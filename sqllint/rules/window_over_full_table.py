@@ -36,6 +36,7 @@ from sqllint.rules.base import Context, index_finding
 CODE = "SL105"
 NAME = "window-over-full-table"
 SEVERITY = "warning"
+SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
