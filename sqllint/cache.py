@@ -38,7 +38,7 @@ from sqllint.model import Statement, with_changes
 
 CACHE_DIR = ".sqllint_cache"
 FORMAT = 1
-_SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model", "sqllint.check"})
+_SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model", "sqllint.result"})
 _SAFE_BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple", "str", "int",
                             "bytes", "bool", "float", "object"})
 _SAFE_COPYREG = frozenset({"_reconstructor", "__newobj__", "__newobj_ex__"})
@@ -197,7 +197,7 @@ class Cache:
 
     def get_result(self, key: str) -> Any:
         """A whole run's CheckResult, or None."""
-        from sqllint.check import CheckResult
+        from sqllint.result import CheckResult
 
         value = self.get("results", key)
         return value if isinstance(value, CheckResult) else None

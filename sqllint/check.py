@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import pathspec
 
 from sqllint.config import Config
-from sqllint.model import SEVERITY_RANK, Finding, Location, Statement
+from sqllint.model import Finding, Location, Statement
 from sqllint.project import Project
+from sqllint.result import CheckResult, PlannedIndex
 from sqllint.rules import Context, RuleSpec, all_rules
 from sqllint.suppress import Suppressions, parse_suppressions
-
-
-@dataclass(frozen=True)
-class PlannedIndex:
-    """One index of the consolidated plan and the places it serves."""
-
-    table: str
-    ddl: str
-    serves: tuple[str, ...]  # "path:line"
-    replaces: tuple[str, ...] = ()  # existing indexes it makes redundant
-    name: str = ""
-    requests: tuple[str, ...] = ()  # the suggested DDL of every finding it stands for
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    findings: tuple[Finding, ...]
-    indexes: tuple[PlannedIndex, ...]
-    files: int
-    statements: int
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    def fails(self, fail_on: str) -> bool:
-        bar = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[f.severity] >= bar for f in self.findings)
 
 
 def make_context(project: Project) -> Context:
@@ -184,15 +159,3 @@ def _statement_lines(project: Project, path: str) -> dict[int, int]:
         for line in range(first, min(last, first + 500) + 1):
             out.setdefault(line, first)
     return out
-
-
-def merge_results(results: list[CheckResult]) -> CheckResult:
-    """One result for several projects of one run."""
-    if len(results) == 1:
-        return results[0]
-    return CheckResult(
-        findings=tuple(sorted((f for r in results for f in r.findings), key=Finding.sort_key)),
-        indexes=tuple(i for r in results for i in r.indexes),
-        files=sum(r.files for r in results),
-        statements=sum(r.statements for r in results),
-    )

@@ -96,8 +96,8 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
           output: str | None) -> None:
     """Lint SQL files, migrations and SQL in Python."""
-    from sqllint.check import check_project, merge_results
     from sqllint.report import FORMATS
+    from sqllint.result import merge_results
 
     overrides: dict[Path, str] = {}
     real_paths = [p for p in paths if p != "-"]
@@ -113,6 +113,8 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
     for space in spaces:
         cached, store = _cached_result(space, overrides)
         if cached is None:
+            from sqllint.check import check_project
+
             loaded = _load(space.config, space.paths, overrides)
             project = project or loaded
             cached = check_project(loaded)
@@ -147,7 +149,7 @@ def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any]:
     from dataclasses import replace as dc_replace
 
     from sqllint.cache import Cache, result_key
-    from sqllint.project import input_files
+    from sqllint.discover import input_files
 
     cache = Cache.for_config(space.config)
     if cache is None:
@@ -189,8 +191,9 @@ def _apply_workflow_filters(result: Any, baseline: str | None, write_baseline: s
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the migration here.")
 def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None) -> None:
     """Print the consolidated index plan as a migration file."""
-    from sqllint.check import check_project, merge_results
+    from sqllint.check import check_project
     from sqllint.report.plan import render_plan
+    from sqllint.result import merge_results
 
     projects = _projects(config_path, paths)
     result = merge_results([check_project(p) for p in projects])
@@ -259,10 +262,11 @@ def audit(paths: tuple[str, ...], out: str | None, fmt: str, select: str | None,
 
     Exit code 0 when the report was written, whatever it found.
     """
-    from sqllint.check import check_project, merge_results
+    from sqllint.check import check_project
     from sqllint.project import load_project
     from sqllint.report.audit import build_audit, render_html, render_markdown
     from sqllint.report.audit_progress import TerminalProgress
+    from sqllint.result import merge_results
 
     with TerminalProgress("reading files") as progress:
         projects = []

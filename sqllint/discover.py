@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -232,3 +232,21 @@ _ROLE_ORDER = {"migration": 0, "down": 1, "schema": 2, "source": 3}
 
 def _order(f: SourceFile) -> tuple[int, tuple[int, ...], str]:
     return (_ROLE_ORDER[f.role], f.version, f.display)
+
+
+def input_files(
+    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None
+) -> list[tuple[str, bool, bytes]]:
+    """What a run reads: (display path, is a target, raw content) of every file."""
+    overrides = {_abs(p): t for p, t in (overrides or {}).items()}
+    out = []
+    for file in discover(paths, config, virtual=overrides):
+        if file.path in overrides:
+            data = overrides[file.path].encode("utf-8", errors="surrogatepass")
+        else:
+            try:
+                data = file.path.read_bytes() if file.path.is_file() else b"\x00unreadable"
+            except OSError:
+                data = b"\x00unreadable"
+        out.append((file.display, file.target, data))
+    return out

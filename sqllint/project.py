@@ -60,24 +60,6 @@ def _read(file: SourceFile, overrides: Mapping[Path, str]) -> FileText:
     return read_text(file.path)
 
 
-def input_files(
-    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None
-) -> list[tuple[str, bool, bytes]]:
-    """What a run reads: (display path, is a target, raw content) of every file."""
-    overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
-    out = []
-    for file in discover(paths, config, virtual=overrides):
-        if file.path in overrides:
-            data = overrides[file.path].encode("utf-8", errors="surrogatepass")
-        else:
-            try:
-                data = file.path.read_bytes() if file.path.is_file() else b"\x00unreadable"
-            except OSError:
-                data = b"\x00unreadable"
-        out.append((file.display, file.target, data))
-    return out
-
-
 def load_project(
     paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None,
     *, progress: Progress | None = None,

@@ -23,8 +23,8 @@ from sqllint import __version__
 from sqllint.model import Finding
 
 if TYPE_CHECKING:
-    from sqllint.check import CheckResult
     from sqllint.project import Project
+    from sqllint.result import CheckResult
 
 BASELINE_FORMAT = 1
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")

@@ -25,7 +25,7 @@ from sqllint.catalog.model import Index
 from sqllint.model import Finding
 
 if TYPE_CHECKING:
-    from sqllint.check import PlannedIndex
+    from sqllint.result import PlannedIndex
     from sqllint.rules.base import Context
 
 
@@ -38,7 +38,7 @@ class _Entry:
 
 def plan_indexes(findings: list[Finding], ctx: Context) -> list[PlannedIndex]:
     """The consolidated plan for ``findings`` (sorted by table, then DDL)."""
-    from sqllint.check import PlannedIndex
+    from sqllint.result import PlannedIndex
 
     by_table: dict[tuple[str, str], list[tuple[IndexRequest, str]]] = {}
     suggestions: dict[int, set[str]] = {}  # request → the suggestion texts it stands for

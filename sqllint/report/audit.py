@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqllint.catalog.model import Catalog, Index, Table
-from sqllint.check import CheckResult, PlannedIndex
 from sqllint.model import SEVERITY_RANK, Finding, Statement
 from sqllint.project import Project
 from sqllint.report.sarif import doc_section, plain, use_instead
+from sqllint.result import CheckResult, PlannedIndex
 from sqllint.rules import rule_by_code
 from sqllint.workflow import fingerprints
 

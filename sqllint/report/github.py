@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from sqllint.check import CheckResult
 from sqllint.model import Finding
 from sqllint.report.text import summary_line
+from sqllint.result import CheckResult
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 

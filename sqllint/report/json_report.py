@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from sqllint import __version__
-from sqllint.check import CheckResult
 from sqllint.model import Finding
+from sqllint.result import CheckResult
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqllint.check import CheckResult
 from sqllint.model import SEVERITY_RANK, Finding
+from sqllint.result import CheckResult
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 MAX_ROWS = 200

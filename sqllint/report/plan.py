@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqllint import __version__
-from sqllint.check import CheckResult
+from sqllint.result import CheckResult
 
 
 def render_plan(result: CheckResult, project: Any = None) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from sqllint import __version__
-from sqllint.check import CheckResult
 from sqllint.model import Finding
+from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec, all_rules
 from sqllint.workflow import fingerprints
 

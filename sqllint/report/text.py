@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqllint.check import CheckResult
+from sqllint.result import CheckResult
 
 
 def render(result: CheckResult) -> str:
