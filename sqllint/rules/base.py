@@ -80,14 +80,22 @@ class RuleSpec:
 
     @property
     def summary(self) -> str:
-        """The first line of the ``## What it does`` section."""
+        """The first sentence of the ``## What it does`` paragraph, on one line."""
         lines = self.doc.splitlines()
+        paragraph: list[str] = []
         for i, line in enumerate(lines):
             if line.strip().lower().startswith("## what it does"):
                 for rest in lines[i + 1 :]:
-                    if rest.strip():
-                        return rest.strip()
-        return lines[0] if lines else ""
+                    if not rest.strip():
+                        if paragraph:
+                            break
+                        continue
+                    paragraph.append(rest.strip())
+                break
+        text = " ".join(paragraph) if paragraph else (lines[0] if lines else "")
+        end = text.find(". ")
+        sentence = text if end < 0 else text[: end + 1]
+        return sentence if len(sentence) <= 120 else sentence[:117].rstrip() + "…"
 
 
 def finding(
