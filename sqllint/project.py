@@ -127,7 +127,11 @@ def _build_catalogs(
     ddl_paths = {s.path for s in statements if s.node_type in _DEFINES_SCHEMA}
     builder = CatalogBuilder()
     catalogs: dict[int, Catalog] = {}
+    path = None
     for stmt in statements:
+        if stmt.path != path:
+            builder.end_session()
+            path = stmt.path
         if stmt.node is None:
             continue
         if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:

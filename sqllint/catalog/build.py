@@ -66,6 +66,14 @@ class CatalogBuilder:
             )
         return self._snapshot
 
+    def end_session(self) -> None:
+        """A file ran to its end: its temporary tables are gone (each file is a session)."""
+        temp = [key for key, table in self.tables.items() if table.schema == "pg_temp"]
+        if temp:
+            self._snapshot = None
+            for key in temp:
+                self._drop_table(key)
+
     # -- applying -----------------------------------------------------------------
 
     def apply(self, stmt: Statement) -> None:

@@ -61,6 +61,8 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 names = sorted({(t.table.display if t.table is not None else t.name)
                                 for t in facts.tables})
                 cols = [c for t in facts.tables for c in (t.columns or ())]
+                if problem.column in cols:
+                    continue  # some table of the query has it: a scope we did not follow
                 hint = _close(problem.column, cols)
                 message = (f"column {problem.column} matches no table of the query"
                            + (f" ({', '.join(names)})" if names else "")
