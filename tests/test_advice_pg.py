@@ -28,7 +28,7 @@ import yaml
 from pglast import parser as pg_parser
 from pglast.parser import parse_sql_json
 
-from sqllint.analysis.plpgsql import embedded_statements
+from sqllint.analysis.queries import embedded_statements
 from sqllint.cli import main
 from sqllint.config import load_config
 from sqllint.project import load_project

@@ -9,10 +9,10 @@ import pytest
 
 from sqllint.cli import main
 from sqllint.config import Config
-from sqllint.migrations.bodies import body_statements
 from sqllint.migrations.transactions import layout
 from sqllint.migrations.volatility import extension_data, function_volatility
 from sqllint.sources import sqlfile
+from sqllint.sources.bodies import body_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 NOVACRON = ROOT / "fixtures" / "novacron"

@@ -1,17 +1,20 @@
 """Which statements are queries, and their facts, computed once per run.
 
-A query is a ``kind == "query"`` statement, or a statement inside the body of a
-``CREATE FUNCTION`` (PL/pgSQL or SQL) or a ``DO`` block in any file: those become extra
-``Statement``s located inside the body, so findings point at the right line.
+A query is a ``kind == "query"`` statement, or a query inside the body of a
+``CREATE FUNCTION`` (PL/pgSQL, SQL or BEGIN ATOMIC) or a ``DO`` block in any file: those
+(found by ``sqllint.sources.bodies``) are extra ``Statement``s located inside the body, so
+findings point at the right line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqllint.analysis.facts import EMPTY, QueryFacts, query_facts
-from sqllint.analysis.plpgsql import embedded_statements
 from sqllint.model import Statement
+from sqllint.sources.bodies import body_statements
 
 if TYPE_CHECKING:
     from sqllint.rules.base import Context
@@ -36,6 +39,15 @@ def queries(ctx: Context, stmt: Statement) -> tuple[Statement, ...]:
             out = tuple(embedded_statements(stmt))
     memo[id(stmt)] = out
     return out
+
+
+def embedded_statements(stmt: Statement) -> Iterator[Statement]:
+    """The queries of a CREATE FUNCTION / DO statement's body (none for other statements):
+    not those run by EXECUTE (their text is built at run time)."""
+    for body in body_statements(stmt):
+        if body.dynamic or body.source == "execute" or body.stmt.node_type not in _QUERY_NODES:
+            continue
+        yield replace(body.stmt, kind="query", origin=body.origin)
 
 
 def facts(ctx: Context, stmt: Statement) -> QueryFacts:

@@ -15,11 +15,11 @@ from typing import Any, Literal, NamedTuple
 
 from sqllint.catalog.model import Catalog, Table
 from sqllint.discover import migration_version
-from sqllint.migrations.bodies import body_statements
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
 from sqllint.model import Statement
 from sqllint.rules.base import Context
+from sqllint.sources.bodies import body_statements
 
 Role = Literal["migration", "down", "schema", "other"]
 Container = Literal["top", "function", "do"]
@@ -104,17 +104,26 @@ def _compute(ctx: Context) -> list[Step]:
             if kind == "CreateFunctionStmt":
                 pending_bodies.append((stmt, role))
             elif kind == "DoStmt":
-                for body in body_statements(stmt):
-                    out.append(Step(body.stmt, role, step.layout, step.catalog, "do", stmt,
+                for body in _body_statements(stmt):
+                    out.append(Step(body, role, step.layout, step.catalog, "do", stmt,
                                     _body_transaction(step), dict(functions)))
         if kind == "CreateFunctionStmt":
             _record_function(stmt, functions)
     final = ctx.catalog
     for stmt, role in pending_bodies:
-        for body in body_statements(stmt):
-            out.append(Step(body.stmt, role, layouts[stmt.path], final, "function", stmt,
+        for body in _body_statements(stmt):
+            out.append(Step(body, role, layouts[stmt.path], final, "function", stmt,
                             InTransaction("function", layouts[stmt.path]), dict(functions)))
     return out
+
+
+def _body_statements(stmt: Statement) -> Iterator[Statement]:
+    """The statements a function body or DO block runs itself, positioned exactly: SQL
+    and PL/pgSQL statements and EXECUTE '<literal>' (not the queries of PERFORM, loops
+    and expressions, nor BEGIN ATOMIC bodies)."""
+    for body in body_statements(stmt):
+        if body.verbatim and body.source in ("sql", "plpgsql", "execute"):
+            yield body.stmt
 
 
 def _body_transaction(step: Step) -> InTransaction:
