@@ -15,8 +15,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import libcst as cst
-
 
 @dataclass(frozen=True)
 class Interp:
@@ -144,6 +142,8 @@ def literal_atoms(src: Source, lit: Literal, *, format_fields: bool = False) -> 
 @lru_cache(maxsize=4096)
 def _fstring_parts(literal: str) -> tuple[tuple[bool, str, str], ...] | None:
     """(is expression, raw source of the part, expression source) for each f-string part."""
+    import libcst as cst  # here, not at import: 0.15 s that most runs never need
+
     try:
         node = cst.parse_expression(literal)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
