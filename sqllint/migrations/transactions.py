@@ -68,7 +68,7 @@ def layout(path: str, config: Config, text: str = "") -> Layout:
 def _configured(path: str, config: Config) -> bool | None:
     result: bool | None = None
     for glob, value in config.transactional_migrations:
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", [glob])
+        spec = pathspec.PathSpec.from_lines("gitignore", [glob])
         if glob in ("**", "*") or spec.match_file(_relative(path, config)):
             result = value  # the last matching entry wins
     return result
