@@ -46,11 +46,12 @@ def _workspaces(config_path: str | None, paths: Sequence[str], virtual: Sequence
     return [replace(w, config=w.config.with_overrides(**overrides)) for w in spaces]
 
 
-def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | None = None) -> Any:
+def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | None = None,
+          progress: Any = None) -> Any:
     from sqllint.project import load_project
 
     try:
-        return load_project(list(paths), config, overrides)
+        return load_project(list(paths), config, overrides, progress=progress)
     except DiscoveryError as exc:
         raise UserError(str(exc)) from exc
 
@@ -114,10 +115,14 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         cached, store = _cached_result(space, overrides)
         if cached is None:
             from sqllint.check import check_project
+            from sqllint.report.audit_progress import TerminalProgress
 
-            loaded = _load(space.config, space.paths, overrides)
+            # A bar on a terminal's stderr, and only once the run has been slow.
+            with TerminalProgress("reading files") as progress:
+                loaded = _load(space.config, space.paths, overrides, progress)
+                progress.stage("checking")
+                cached = check_project(loaded)
             project = project or loaded
-            cached = check_project(loaded)
             store(cached)
         results.append(cached)
     result = merge_results(results)
