@@ -78,10 +78,13 @@ def _close_match(ctx: Context, name: str, catalog: Catalog) -> str | None:
     key = (id(catalog), name)
     if key in memo:
         return memo[key]
-    names = sorted({t.display for t in catalog.tables.values()
-                    if t.name[:1] == name[:1] and abs(len(t.name) - len(name)) <= 3})
-    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
-    memo[key] = found[0] if found else None
+    # Compare bare names (``ordrs`` with ``orders``), answer with the name to write.
+    shown: dict[str, str] = {}
+    for t in catalog.tables.values():
+        if t.name[:1] == name[:1] and abs(len(t.name) - len(name)) <= 3:
+            shown.setdefault(t.name, t.display)
+    found = difflib.get_close_matches(name, sorted(shown), n=1, cutoff=0.75)
+    memo[key] = shown[found[0]] if found else None
     return memo[key]
 
 
