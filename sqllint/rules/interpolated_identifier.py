@@ -1,7 +1,7 @@
 """
 ## What it does
-Reports, at `info` level, SQL in Python whose table (or other identifier) comes from an
-interpolation (`f"SELECT … FROM {table}"`), and says which checks are off for it.
+Reports SQL in Python whose table (or other identifier) comes from an interpolation
+(`f"SELECT … FROM {table}"`). At `info` level: it says which checks are off for it.
 
 ## Why is this bad?
 sqllint cannot know which table the statement reads, so the schema checks (unknown
