@@ -18,12 +18,14 @@ def render(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def summary_line(result: CheckResult) -> str:
+    where = f"in {_count(result.files, 'file')} ({_count(result.statements, 'statement')})"
     if not result.findings:
-        return f"No findings in {result.files} files ({result.statements} statements)."
+        return f"No findings {where}."
     counts = Counter(f.severity for f in result.findings)
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
-             for s in ("error", "warning", "info") if counts[s]]
-    n = len(result.findings)
-    return (f"Found {n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) in "
-            f"{result.files} files ({result.statements} statements).")
+    parts = [_count(counts[s], s) for s in ("error", "warning", "info") if counts[s]]
+    return f"Found {_count(len(result.findings), 'finding')} ({', '.join(parts)}) {where}."
