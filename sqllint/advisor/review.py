@@ -6,7 +6,7 @@ the review of a statement is computed once per run (``Context.cache``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -286,3 +286,13 @@ def _qualify(text: str, column: str, table: str) -> str:
     needle = quote_ident(column)
     return re.sub(rf"(?<![\w.\"']){re.escape(needle)}(?![\w(\"'])",
                   lambda _: f"{table}.{needle}", text, count=1)
+
+
+def table_reviews(ctx: Context, stmt: Statement) -> Iterator[tuple[Statement, QueryReview,
+                                                                   RefReview]]:
+    """(query, its review, one table reference's review) for every table every query of
+    ``stmt`` reads: what the index rules walk."""
+    for query in ctx.queries(stmt):
+        qr = review(ctx, query)
+        for r in qr.refs:
+            yield query, qr, r

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from sqllint.advisor.review import pred_start, pred_text, review
+from sqllint.advisor.review import pred_start, pred_text, table_reviews
 from sqllint.advisor.serve import column_indexed
 from sqllint.advisor.suggest import IndexRequest, suggest, suggest_trigram
 from sqllint.analysis.facts import EQ, IN, LIKE_INFIX, LIKE_PREFIX, RANGE
@@ -45,44 +45,42 @@ _FUNCTION_CALL = re.compile(r"^\(*\s*[a-z_][a-z0-9_.]*\s*\(", re.I)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            for pred, index in zip(r.preds, r.served, strict=True):
-                if index is not None or pred.value in ("self", "none"):
-                    continue
-                request: IndexRequest | None = None
-                if pred.op == LIKE_INFIX and pred.expr is None:
-                    request = suggest_trigram(r.table, pred, "pg_trgm" in qr.catalog.extensions)
-                    what = (f"{pred_text(query, r.table, pred)} {_like_word(pred.operator)} "
-                            f"a pattern with a leading wildcard: no btree index can serve it")
-                elif pred.expr is not None and not pred.jsonb and pred.op in (
-                        EQ, IN, RANGE, LIKE_PREFIX) and pred.columns:
-                    text = pred_text(query, r.table, pred)
-                    indexed = [column_indexed(r.indexes, c) for c in pred.columns]
-                    hit = next((i for i in indexed if i is not None), None)
-                    why = (f"cannot use index {hit.name} on "
-                           f"{r.table.display}.{pred.columns[indexed.index(hit)]}"
-                           if hit is not None else "cannot use an index on the column")
-                    expression = text.replace(f"{r.table.display}.", "")
-                    if pred.immutable and _FUNCTION_CALL.match(expression):
-                        request = suggest(r.table, query.sql, [pred])
-                        fix = "; index the expression"
-                    elif pred.immutable:
-                        fix = "; move the arithmetic to the other side of the comparison"
-                    else:
-                        fix = ("; the expression is not IMMUTABLE (it depends on the time "
-                               "zone or settings), so compare the bare column with a range "
-                               "instead")
-                    what = f"{text} {why}{fix}"
+    for query, qr, r in table_reviews(ctx, stmt):
+        for pred, index in zip(r.preds, r.served, strict=True):
+            if index is not None or pred.value in ("self", "none"):
+                continue
+            request: IndexRequest | None = None
+            if pred.op == LIKE_INFIX and pred.expr is None:
+                request = suggest_trigram(r.table, pred, "pg_trgm" in qr.catalog.extensions)
+                what = (f"{pred_text(query, r.table, pred)} {_like_word(pred.operator)} "
+                        f"a pattern with a leading wildcard: no btree index can serve it")
+            elif pred.expr is not None and not pred.jsonb and pred.op in (
+                    EQ, IN, RANGE, LIKE_PREFIX) and pred.columns:
+                text = pred_text(query, r.table, pred)
+                indexed = [column_indexed(r.indexes, c) for c in pred.columns]
+                hit = next((i for i in indexed if i is not None), None)
+                why = (f"cannot use index {hit.name} on "
+                       f"{r.table.display}.{pred.columns[indexed.index(hit)]}"
+                       if hit is not None else "cannot use an index on the column")
+                expression = text.replace(f"{r.table.display}.", "")
+                if pred.immutable and _FUNCTION_CALL.match(expression):
+                    request = suggest(r.table, query.sql, [pred])
+                    fix = "; index the expression"
+                elif pred.immutable:
+                    fix = "; move the arithmetic to the other side of the comparison"
                 else:
-                    continue
-                start = pred_start(pred)
-                yield index_finding(
-                    __name__, query, start, r.table.display,
-                    what,
-                    request,
-                )
+                    fix = ("; the expression is not IMMUTABLE (it depends on the time "
+                           "zone or settings), so compare the bare column with a range "
+                           "instead")
+                what = f"{text} {why}{fix}"
+            else:
+                continue
+            start = pred_start(pred)
+            yield index_finding(
+                __name__, query, start, r.table.display,
+                what,
+                request,
+            )
 
 
 def _like_word(operator: str) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.review import pred_start, pred_text, review
+from sqllint.advisor.review import pred_start, pred_text, table_reviews
 from sqllint.analysis.facts import NOT_NULL
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, index_finding
@@ -41,22 +41,20 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            if r.small or r.filter_served:
-                continue
-            preds = [p for p in r.btree_preds() if p.op != NOT_NULL and
-                     (p.expr is None or p.jsonb is False)]
-            # Function-wrapped columns are SL106's, ->> extraction SL107's.
-            preds = [p for p in preds if p.expr is None]
-            if not preds:
-                continue
-            request = qr.request(r)
-            names = ", ".join(dict.fromkeys(pred_text(query, r.table, p) for p in preds))
-            start = pred_start(preds[0])
-            yield index_finding(
-                __name__, query, start, r.table.display,
-                f"filter on {names}: no index can serve it",
-                request,
-            )
+    for query, qr, r in table_reviews(ctx, stmt):
+        if r.small or r.filter_served:
+            continue
+        preds = [p for p in r.btree_preds() if p.op != NOT_NULL and
+                 (p.expr is None or p.jsonb is False)]
+        # Function-wrapped columns are SL106's, ->> extraction SL107's.
+        preds = [p for p in preds if p.expr is None]
+        if not preds:
+            continue
+        request = qr.request(r)
+        names = ", ".join(dict.fromkeys(pred_text(query, r.table, p) for p in preds))
+        start = pred_start(preds[0])
+        yield index_finding(
+            __name__, query, start, r.table.display,
+            f"filter on {names}: no index can serve it",
+            request,
+        )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.review import review
+from sqllint.advisor.review import table_reviews
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, index_finding
 
@@ -38,25 +38,23 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            if r.small or not r.probes or r.probe_index is not None:
+    for query, qr, r in table_reviews(ctx, stmt):
+        if r.small or not r.probes or r.probe_index is not None:
+            continue
+        if any(i is not None for i in r.served):
+            continue  # its own filter is indexed: the join reads few rows of it
+        request = qr.request(r, with_order=False)
+        seen: set[str] = set()
+        for column, key in r.probes:
+            if column in seen:
                 continue
-            if any(i is not None for i in r.served):
-                continue  # its own filter is indexed: the join reads few rows of it
-            request = qr.request(r, with_order=False)
-            seen: set[str] = set()
-            for column, key in r.probes:
-                if column in seen:
-                    continue
-                seen.add(column)
-                other = qr.facts.tables[key.right if key.left == r.ref.index else key.left]
-                other_name = other.table.display if other.table is not None else other.alias
-                how = ("correlated subquery" if key.outer else "join")
-                yield index_finding(
-                    __name__, query, key.location, r.table.display,
-                    f"{how} on {r.table.display}.{column}: no index leads with it; "
-                    f"{r.table.display} is probed once per {other_name} row",
-                    request,
-                )
+            seen.add(column)
+            other = qr.facts.tables[key.right if key.left == r.ref.index else key.left]
+            other_name = other.table.display if other.table is not None else other.alias
+            how = ("correlated subquery" if key.outer else "join")
+            yield index_finding(
+                __name__, query, key.location, r.table.display,
+                f"{how} on {r.table.display}.{column}: no index leads with it; "
+                f"{r.table.display} is probed once per {other_name} row",
+                request,
+            )

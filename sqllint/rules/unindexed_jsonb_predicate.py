@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.review import JSONB_OPS, pred_start, pred_text, review
+from sqllint.advisor.review import JSONB_OPS, pred_start, pred_text, table_reviews
 from sqllint.advisor.suggest import IndexRequest, suggest, suggest_gin
 from sqllint.analysis.facts import EQ, IN, RANGE
 from sqllint.model import Finding, Statement
@@ -39,30 +39,28 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            if r.probe_index is not None:
+    for query, _, r in table_reviews(ctx, stmt):
+        if r.probe_index is not None:
+            continue
+        for pred, index in zip(r.preds, r.served, strict=True):
+            if index is not None or pred.value in ("self", "none"):
                 continue
-            for pred, index in zip(r.preds, r.served, strict=True):
-                if index is not None or pred.value in ("self", "none"):
-                    continue
-                request: IndexRequest | None
-                if pred.op in JSONB_OPS and pred.column is not None:
-                    request = suggest_gin(r.table, pred)
-                    what = (f"{r.table.display}.{pred.column} {pred.operator} …: no GIN "
-                            f"index on {r.table.display}.{pred.column} supports "
-                            f"{pred.operator}")
-                elif pred.jsonb and pred.op in (EQ, IN, RANGE):
-                    request = suggest(r.table, query.sql, [pred]) if pred.immutable else None
-                    text = pred_text(query, r.table, pred)
-                    what = (f"{text} {pred.operator} …: no expression index on this "
-                            f"extraction (a GIN index on the column does not serve ->>)")
-                else:
-                    continue
-                start = pred_start(pred)
-                yield index_finding(
-                    __name__, query, start, r.table.display,
-                    what,
-                    request,
-                )
+            request: IndexRequest | None
+            if pred.op in JSONB_OPS and pred.column is not None:
+                request = suggest_gin(r.table, pred)
+                what = (f"{r.table.display}.{pred.column} {pred.operator} …: no GIN "
+                        f"index on {r.table.display}.{pred.column} supports "
+                        f"{pred.operator}")
+            elif pred.jsonb and pred.op in (EQ, IN, RANGE):
+                request = suggest(r.table, query.sql, [pred]) if pred.immutable else None
+                text = pred_text(query, r.table, pred)
+                what = (f"{text} {pred.operator} …: no expression index on this "
+                        f"extraction (a GIN index on the column does not serve ->>)")
+            else:
+                continue
+            start = pred_start(pred)
+            yield index_finding(
+                __name__, query, start, r.table.display,
+                what,
+                request,
+            )

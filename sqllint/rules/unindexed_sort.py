@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.review import review
+from sqllint.advisor.review import table_reviews
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, index_finding
 
@@ -41,24 +41,22 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            if r.small or not r.order or not r.order_wanted or r.order_served:
-                continue
-            if any(i is not None and i.method not in ("btree", "hash") for i in r.served):
-                continue
-            if any(o.column is None for o in r.order):
-                continue
-            request = qr.request(r, with_order=True)
-            cols = ", ".join(f"{r.table.display}.{o.column}" + (" DESC" if o.descending
-                                                                 else "") for o in r.order)
-            first = r.order[0]
-            tail = ("to return the first rows" if r.scope.limit
-                    else "before returning them")
-            yield index_finding(
-                __name__, query, first.location, r.table.display,
-                f"ORDER BY {cols}: no index delivers this order; every matching row is "
-                f"read and sorted {tail}",
-                request,
-            )
+    for query, qr, r in table_reviews(ctx, stmt):
+        if r.small or not r.order or not r.order_wanted or r.order_served:
+            continue
+        if any(i is not None and i.method not in ("btree", "hash") for i in r.served):
+            continue
+        if any(o.column is None for o in r.order):
+            continue
+        request = qr.request(r, with_order=True)
+        cols = ", ".join(f"{r.table.display}.{o.column}" + (" DESC" if o.descending
+                                                             else "") for o in r.order)
+        first = r.order[0]
+        tail = ("to return the first rows" if r.scope.limit
+                else "before returning them")
+        yield index_finding(
+            __name__, query, first.location, r.table.display,
+            f"ORDER BY {cols}: no index delivers this order; every matching row is "
+            f"read and sorted {tail}",
+            request,
+        )

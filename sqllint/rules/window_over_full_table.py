@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.review import review
+from sqllint.advisor.review import table_reviews
 from sqllint.advisor.suggest import IndexRequest, window_request
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, index_finding
@@ -40,22 +40,20 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            if r.small or not r.scope.windows or r.filter_served:
-                continue
-            window = r.scope.windows[0]
-            request: IndexRequest | None
-            if r.btree_preds():
-                request = qr.request(r, with_order=False)
-                what = "every row that passes a filter no index serves"
-            else:
-                request = window_request(r.table, window, r.ref.index)
-                what = "the whole table"
-            name = window.name.split(":", 1)[0]
-            yield index_finding(
-                __name__, query, window.location, r.table.display,
-                f"window function {name}() over {r.table.display} reads and sorts {what}",
-                request,
-            )
+    for query, qr, r in table_reviews(ctx, stmt):
+        if r.small or not r.scope.windows or r.filter_served:
+            continue
+        window = r.scope.windows[0]
+        request: IndexRequest | None
+        if r.btree_preds():
+            request = qr.request(r, with_order=False)
+            what = "every row that passes a filter no index serves"
+        else:
+            request = window_request(r.table, window, r.ref.index)
+            what = "the whole table"
+        name = window.name.split(":", 1)[0]
+        yield index_finding(
+            __name__, query, window.location, r.table.display,
+            f"window function {name}() over {r.table.display} reads and sorts {what}",
+            request,
+        )
