@@ -105,7 +105,7 @@ def _partial_conjuncts(predicate: str, table: Table) -> tuple[Predicate, ...] | 
         node = json.loads(pg.parse_sql_json(sql))["stmts"][0]["stmt"]
     except Exception:
         return None
-    catalog = Catalog(tables={table.qualified: table})
+    catalog = Catalog(tables={table.qualified: table}, names={table.name: table.qualified})
     facts = query_facts(node, catalog)
     return tuple(p for p in facts.predicates if p.ref == 0)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
 TableKind = Literal["table", "view", "matview", "foreign"]
@@ -127,9 +126,9 @@ class Catalog:
     schemas: frozenset[str] = frozenset({"public"})
     # Every table name ever created, even if dropped later (qualified and bare).
     ever: frozenset[str] | Mapping[str, bool] = frozenset()
-    # Lookup aids kept by the builder (derived here when absent).
-    names: Mapping[str, str] | None = None  # bare name → qualified key
-    grouped: Mapping[str, tuple[Index, ...]] | None = None  # table key → indexes
+    # Lookup aids the builder keeps up to date as it applies DDL.
+    names: Mapping[str, str] = field(default_factory=dict)  # bare name → qualified key
+    grouped: Mapping[str, tuple[Index, ...]] = field(default_factory=dict)  # table → indexes
 
     @property
     def empty(self) -> bool:
@@ -142,31 +141,11 @@ class Catalog:
         found = self.tables.get(f"pg_temp.{name}") or self.tables.get(f"public.{name}")
         if found is not None:
             return found
-        if self.names is not None:
-            key = self.names.get(name)
-            return self.tables.get(key) if key else None
-        return self._by_bare_name.get(name)
-
-    @cached_property
-    def _by_bare_name(self) -> Mapping[str, Table]:
-        if self.names is not None:
-            return {name: self.tables[key] for name, key in self.names.items()}
-        out: dict[str, Table] = {}
-        for table in self.tables.values():
-            out.setdefault(table.name, table)
-        return out
-
-    @cached_property
-    def _indexes_by_table(self) -> Mapping[str, tuple[Index, ...]]:
-        if self.grouped is not None:
-            return self.grouped
-        grouped: dict[str, list[Index]] = {}
-        for index in self.indexes.values():
-            grouped.setdefault(index.table, []).append(index)
-        return {k: tuple(sorted(v, key=lambda i: i.name)) for k, v in grouped.items()}
+        key = self.names.get(name)
+        return self.tables.get(key) if key else None
 
     def indexes_on(self, table: str) -> tuple[Index, ...]:
-        return self._indexes_by_table.get(table, ())
+        return self.grouped.get(table, ())
 
     def knows(self, name: str, schema: str | None = None) -> bool:
         """Was a relation of this name ever defined (even if dropped again)?"""
