@@ -33,7 +33,6 @@ from sqllint.rules.base import Context, finding, normalized
 CODE = "SL101"
 NAME = "select-star"
 SEVERITY = "warning"
-SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
