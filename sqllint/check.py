@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pathspec
 
+from sqllint import analysis
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Statement
 from sqllint.project import Project
@@ -34,7 +35,7 @@ def enabled_rules(config: Config) -> list[RuleSpec]:
 def run_rules(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:
     """Every finding of every rule; a rule that fails on one statement skips only that."""
     targets = [s for s in ctx.statements if s.path in ctx.targets]
-    running = [s for s in targets if s.node is not None and ctx.queries(s)]
+    running = [s for s in targets if s.node is not None and analysis.queries(ctx, s)]
     for rule in rules:
         if rule.check_statement is not None:
             for stmt in running if rule.scope == "queries" else targets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqllint import analysis
 from sqllint.analysis.facts import EQ, IN, JSONB_CONTAINS, LIKE_INFIX, RANGE, query_facts
 from sqllint.check import make_context
 from sqllint.config import Config
@@ -78,10 +79,10 @@ $$;
     project = load_project([tmp_path], Config(root=tmp_path))
     ctx = make_context(project)
     func = next(s for s in project.statements if s.node_type == "CreateFunctionStmt")
-    (query,) = ctx.queries(func)
+    (query,) = analysis.queries(ctx, func)
     assert query.sql.startswith("UPDATE vms") and query.origin == "function stop"
     assert query.location(0).line == func.line + 2
-    facts = ctx.facts(query)
+    facts = analysis.facts(ctx, query)
     assert facts.embedded and facts.predicates[0].column == "owner_id"
 
 
@@ -93,3 +94,27 @@ def test_odd_nodes_never_crash(tmp_path: Path) -> None:
                 "WHEN MATCHED THEN UPDATE SET name = u.email",
                 "VALUES (1), (2)"):
         _facts(tmp_path, sql)
+
+
+def test_data_flows_one_way() -> None:
+    """Nothing in the analysis imports the advisor or the rules; nothing in the advisor
+    (or the rule context) imports the rules: sources → catalog → facts → advisor → rules."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "sqllint"
+    forbidden = {
+        "analysis": ("sqllint.advisor", "sqllint.rules", "sqllint.report", "sqllint.check"),
+        "advisor": ("sqllint.rules", "sqllint.report", "sqllint.check"),
+        "context.py": ("sqllint.analysis", "sqllint.advisor", "sqllint.rules"),
+    }
+    for part, banned in forbidden.items():
+        files = [package / part] if part.endswith(".py") else sorted((package / part).glob("*.py"))
+        assert files
+        for path in files:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                         else [a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [])
+                for name in names:
+                    assert not name.startswith(banned), f"{path.name} imports {name}"

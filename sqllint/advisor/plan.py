@@ -20,13 +20,13 @@ from pglast import parser as pg
 
 from sqllint.advisor.serve import expression_key, key_ident
 from sqllint.advisor.suggest import IndexRequest
-from sqllint.analysis.facts import expr_key
+from sqllint.analysis.expressions import expr_key
 from sqllint.catalog.model import Index
 from sqllint.model import Finding
 
 if TYPE_CHECKING:
+    from sqllint.context import Context
     from sqllint.result import PlannedIndex
-    from sqllint.rules.base import Context
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqllint import analysis
 from sqllint.advisor.serve import (
     PINNING,
     join_served,
@@ -20,7 +21,7 @@ from sqllint.advisor.serve import (
 )
 from sqllint.advisor.suggest import IndexRequest, low_cardinality, suggest
 from sqllint.analysis import facts as query_facts_of
-from sqllint.analysis.facts import (
+from sqllint.analysis.model import (
     BOOL,
     EQ,
     IN,
@@ -41,7 +42,7 @@ from sqllint.catalog.model import Catalog, Index, Table
 from sqllint.model import Statement
 
 if TYPE_CHECKING:
-    from sqllint.rules.base import Context
+    from sqllint.context import Context
 
 # Predicates a btree on the column (or an expression index) evaluates.
 BTREE_OPS = frozenset({EQ, IN, RANGE, IS_NULL, BOOL, LIKE_PREFIX})
@@ -292,7 +293,7 @@ def table_reviews(ctx: Context, stmt: Statement) -> Iterator[tuple[Statement, Qu
                                                                    RefReview]]:
     """(query, its review, one table reference's review) for every table every query of
     ``stmt`` reads: what the index rules walk."""
-    for query in ctx.queries(stmt):
+    for query in analysis.queries(ctx, stmt):
         qr = review(ctx, query)
         for r in qr.refs:
             yield query, qr, r

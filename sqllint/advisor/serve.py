@@ -22,7 +22,9 @@ from functools import lru_cache
 
 from pglast import parser as pg
 
-from sqllint.analysis.facts import (
+from sqllint.analysis.expressions import expr_key, numeric, same_constant
+from sqllint.analysis.facts import query_facts
+from sqllint.analysis.model import (
     ARRAY_OP,
     BOOL,
     EQ,
@@ -38,10 +40,6 @@ from sqllint.analysis.facts import (
     RANGE,
     OrderKey,
     Predicate,
-    expr_key,
-    numeric,
-    query_facts,
-    same_constant,
 )
 from sqllint.catalog.model import Catalog, Index, IndexKey, Table
 

@@ -22,7 +22,7 @@ from pglast.stream import RawStream
 
 from sqllint.advisor.ddl import create_index_ddl
 from sqllint.advisor.serve import pred_ident
-from sqllint.analysis.facts import (
+from sqllint.analysis.model import (
     ARRAY_OP,
     BOOL,
     EQ,

@@ -17,7 +17,7 @@ from sqllint.model import Statement
 from sqllint.sources.bodies import body_statements
 
 if TYPE_CHECKING:
-    from sqllint.rules.base import Context
+    from sqllint.context import Context
 
 _QUERY_NODES = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
                           "MergeStmt"})

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from sqllint.catalog.model import Catalog, Table
+from sqllint.context import Context
 from sqllint.discover import migration_version
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
 from sqllint.model import Statement
-from sqllint.rules.base import Context
 from sqllint.sources.bodies import body_statements
 
 Role = Literal["migration", "down", "schema", "other"]

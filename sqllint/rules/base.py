@@ -1,58 +1,26 @@
-"""What every rule sees (the context) and how a rule module is described (RuleSpec)."""
+"""How a rule module is described (RuleSpec) and how it builds findings.
+
+``Context`` (what every rule sees) lives in ``sqllint.context``, below the analysis and
+the advisor; it is re-exported here for the rule modules.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from sqllint import analysis as _analysis
-from sqllint.catalog.model import Catalog, Origin
-from sqllint.config import Config
+from sqllint.catalog.model import Origin
+from sqllint.context import Context
 from sqllint.model import Finding, Location, Severity, Statement
 
 if TYPE_CHECKING:
     from sqllint.advisor.suggest import IndexRequest
 
-
-@dataclass(frozen=True)
-class Context:
-    """Everything a rule may read. Rules never change it."""
-
-    config: Config
-    catalog: Catalog  # after every statement was applied
-    statements: tuple[Statement, ...]  # in application order
-    targets: frozenset[str]  # display paths findings are reported for
-    catalogs: Mapping[int, Catalog] = field(default_factory=dict)  # seq → catalog there
-    texts: Mapping[str, str] = field(default_factory=dict)  # display path → file text
-    cache: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def catalog_at(self, stmt: Statement) -> Catalog:
-        """The catalog as it stood when ``stmt`` ran: before it, for DDL; the final one
-        for queries in files without DDL of their own."""
-        return self.catalogs.get(stmt.seq, self.catalog)
-
-    def reported(self, path: str) -> bool:
-        return path in self.targets
-
-    @property
-    def has_schema(self) -> bool:
-        return not self.catalog.empty
-
-    def target_statements(self) -> Iterator[Statement]:
-        for stmt in self.statements:
-            if stmt.path in self.targets:
-                yield stmt
-
-    def queries(self, stmt: Statement) -> tuple[Statement, ...]:
-        """The queries ``stmt`` runs: itself, or those in its function / DO body (cached)."""
-        return _analysis.queries(self, stmt)
-
-    def facts(self, stmt: Statement) -> Any:
-        """The ``QueryFacts`` of a query statement, computed once per run."""
-        return _analysis.facts(self, stmt)
+__all__ = ["Context", "RuleSpec", "finding", "index_finding", "normalized",
+           "origin_location"]
 
 
 @dataclass(frozen=True)

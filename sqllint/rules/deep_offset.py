@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.analysis.facts import OrderKey
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
@@ -38,8 +39,8 @@ THRESHOLD = 1000
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        facts = ctx.facts(query)
+    for query in analysis.queries(ctx, stmt):
+        facts = analysis.facts(ctx, query)
         for scope in facts.scopes:
             if scope.offset is not None and scope.offset >= THRESHOLD:
                 what = f"OFFSET {scope.offset} reads and discards {scope.offset} rows"

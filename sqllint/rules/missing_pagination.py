@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.advisor.review import QueryReview, RefReview, review, unique_rows
 from sqllint.advisor.serve import unique_pinned
 from sqllint.analysis.facts import EQ, Predicate, Scope
@@ -39,7 +40,7 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
+    for query in analysis.queries(ctx, stmt):
         if query is not stmt:
             continue  # function bodies: SELECT INTO, loops and PERFORM are not result sets
         qr = review(ctx, query)

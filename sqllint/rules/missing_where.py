@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
 
@@ -34,8 +35,8 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    for query in ctx.queries(stmt):
-        facts = ctx.facts(query)
+    for query in analysis.queries(ctx, stmt):
+        facts = analysis.facts(ctx, query)
         root = facts.root
         if root is None or root.kind not in ("update", "delete") or root.where:
             continue

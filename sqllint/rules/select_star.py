@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.analysis.facts import QueryFacts
 from sqllint.catalog.model import Table
 from sqllint.model import Finding, Statement
@@ -39,14 +40,14 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
     if stmt.node is None or (stmt.kind == "migration" and stmt.node_type not in (
             "CreateFunctionStmt", "DoStmt")):
         return
-    queries = ctx.queries(stmt)
+    queries = analysis.queries(ctx, stmt)
     if not queries and stmt.node_type in ("ViewStmt", "CreateTableAsStmt"):
         queries = (stmt,)
     for query in queries:
         catalog = ctx.catalog if query is not stmt else ctx.catalog_at(query)
         if catalog.empty:
             continue
-        facts: QueryFacts = ctx.facts(query) if query.kind == "query" else _ddl_facts(
+        facts: QueryFacts = analysis.facts(ctx, query) if query.kind == "query" else _ddl_facts(
             ctx, query)
         for scope in facts.scopes:
             if scope.context == "exists":

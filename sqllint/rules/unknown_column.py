@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
 
@@ -41,8 +42,8 @@ SCOPE = "queries"  # statements that run queries (DML, function bodies)
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
     if stmt.dynamic:
         return
-    for query in ctx.queries(stmt):
-        facts = ctx.facts(query)
+    for query in analysis.queries(ctx, stmt):
+        facts = analysis.facts(ctx, query)
         if not facts.problems or any(t.unknown for t in facts.tables):
             continue
         for problem in facts.problems:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from sqllint import analysis
 from sqllint.catalog.model import Catalog
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
@@ -42,12 +43,12 @@ _SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
     if stmt.dynamic:
         return
-    for query in ctx.queries(stmt):
+    for query in analysis.queries(ctx, stmt):
         embedded = query is not stmt
         catalog = ctx.catalog if embedded else ctx.catalog_at(query)
         if catalog.empty:
             continue
-        facts = ctx.facts(query)
+        facts = analysis.facts(ctx, query)
         for ref in facts.tables:
             if not ref.unknown:
                 continue
