@@ -115,7 +115,7 @@ class Cache:
 
     @staticmethod
     def for_config(config: Config) -> Cache | None:
-        if not enabled():
+        if not enabled() or not config.cache:
             return None
         custom = os.environ.get("SQLLINT_CACHE_DIR")
         return Cache(Path(custom) if custom else config.root / CACHE_DIR)

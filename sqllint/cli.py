@@ -92,13 +92,29 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "markdown"]
 @click.option("--stdin-filename", help="Lint standard input as if it were this file ('-').")
 @click.option("--diff", "diff_ref", help="Report only findings on lines changed since REF.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True,
+              help="Print the number of findings per rule instead of the findings.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--exclude", help="Globs to leave out, replacing the config's (comma-separated).")
+@click.option("--extend-exclude", help="Globs to leave out besides the config's.")
+@click.option("--postgres-version", type=click.IntRange(9, 30),
+              help="The PostgreSQL major version the migrations run on [default: 15].")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only, no summary.")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text output [default: on a terminal, unless NO_COLOR is set].")
+@click.option("--show-source", is_flag=True,
+              help="Show the source line(s) under each finding in text output.")
 def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None,
           config_path: str | None, fail_on: str | None, baseline: str | None,
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
-          output: str | None) -> None:
+          output: str | None, exit_zero: bool, statistics: bool, no_cache: bool,
+          exclude: str | None, extend_exclude: str | None, postgres_version: int | None,
+          quiet: bool, color: bool | None, show_source: bool) -> None:
     """Lint SQL files, migrations and SQL in Python."""
     from sqllint.report import FORMATS
     from sqllint.result import merge_results
+
 
     overrides: dict[Path, str] = {}
     real_paths = [p for p in paths if p != "-"]
@@ -108,7 +124,11 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         overrides[Path(stdin_filename)] = sys.stdin.read()
         real_paths = [stdin_filename, *[p for p in real_paths if p != stdin_filename]]
     spaces = _workspaces(config_path, real_paths, list(overrides), select=_codes(select),
-                         ignore=_codes(ignore), fail_on=fail_on)
+                         ignore=_codes(ignore), fail_on=fail_on,
+                         postgres_version=postgres_version)
+    spaces = [replace(w, config=replace(_excluding(w.config, exclude, extend_exclude),
+                                        cache=w.config.cache and not no_cache))
+              for w in spaces]
     results = []
     project = None
     for space in spaces:
@@ -132,16 +152,48 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
     result = _apply_workflow_filters(result, baseline, write_baseline, diff_ref, project)
     if write_baseline:
         return
-    renderer = FORMATS.get(fmt)
-    if renderer is None:
-        raise UserError(f"output format '{fmt}' is not available in this build")
-    text = renderer(result)
+    if result.files == 0:
+        named = ", ".join(real_paths) or "."
+        click.echo(f"sqllint: warning: no SQL files or Python files with SQL in {named}",
+                   err=True)
+    if statistics or fmt == "text":
+        from sqllint.report import text as text_report
+
+        colour = _use_colour(color) if not output else bool(color)
+        if statistics:
+            text = text_report.render_statistics(result)
+        else:
+            text = text_report.render(result, color=colour, show_source=show_source,
+                                      quiet=quiet)
+    else:
+        renderer = FORMATS.get(fmt)
+        if renderer is None:
+            raise UserError(f"output format '{fmt}' is not available in this build")
+        text = renderer(result)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
-    if result.fails(config.fail_on):
+        click.echo(text, nl=False, color=True)
+    if result.fails(config.fail_on) and not exit_zero:
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _use_colour(flag: bool | None) -> bool:
+    """``--color``/``--no-color`` decide; otherwise colour on a terminal without NO_COLOR."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _excluding(config: Config, exclude: str | None, extend: str | None) -> Config:
+    globs = config.exclude if exclude is None else _globs(exclude)
+    return replace(config, exclude=globs + _globs(extend))
+
+
+def _globs(value: str | None) -> tuple[str, ...]:
+    return tuple(g.strip() for g in (value or "").split(",") if g.strip())
 
 
 def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any]:

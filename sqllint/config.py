@@ -38,6 +38,8 @@ class Config:
     postgres_version: int = 15
     tables: tuple[tuple[str, str], ...] = ()
     timeseries_tables: tuple[str, ...] = ()
+    # False with --no-cache: the run neither reads nor writes .sqllint_cache.
+    cache: bool = True
     # Folders of other projects (with their own config) inside this one: not walked.
     skip_dirs: tuple[Path, ...] = ()
 

@@ -1,0 +1,5 @@
+"""``python -m sqllint``: the same entry point as the ``sqllint`` command."""
+
+from sqllint.cli import main
+
+raise SystemExit(main())
