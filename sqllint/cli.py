@@ -245,21 +245,56 @@ def _apply_workflow_filters(result: Any, baseline: str | None, write_baseline: s
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the migration here.")
-def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None) -> None:
-    """Print the consolidated index plan as a migration file."""
+@click.option("--out", type=click.Path(),
+              help="Write the plan here: a file, or a migrations folder to get files the "
+                   "folder's migration tool runs outside a transaction.")
+@click.option("--tool", type=click.Choice(["golang-migrate", "flyway", "alembic", "django",
+                                           "sql"]),
+              help="The migration tool of the --out folder [default: from its files].")
+def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None,
+            tool: str | None) -> None:
+    """Print the consolidated index plan as a migration file (or write migration files)."""
     from sqllint.check import check_project
     from sqllint.report.plan import render_plan
     from sqllint.result import merge_results
 
     projects = _projects(config_path, paths)
     result = merge_results([check_project(p) for p in projects])
+    if out and (Path(out).is_dir() or out.endswith(("/", os.sep))):
+        _write_plan_files(result, Path(out), tool)
+        return
+    if out:
+        from sqllint.report.plan_files import tool_of_file
+
+        scheme = tool_of_file(Path(out).name)
+        if scheme is not None:
+            raise UserError(f"{out}: {scheme} runs a migration file in a transaction, and "
+                            f"CREATE INDEX CONCURRENTLY cannot run in one; name the "
+                            f"migrations folder instead (--out {Path(out).parent}/) to get "
+                            f"one file per index")
     text = render_plan(result, projects[0])
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"wrote {len(result.indexes)} index(es) to {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
+    from sqllint.report.plan_files import PlanFileError, detect_tool, plan_files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = tool or detect_tool(folder)
+    try:
+        files = plan_files(result.indexes, folder, chosen)  # type: ignore[arg-type]
+    except PlanFileError as exc:
+        raise UserError(str(exc)) from exc
+    for plan_file in files:
+        (folder / plan_file.name).write_text(plan_file.text, encoding="utf-8")
+    click.echo(f"wrote {len(result.indexes)} index(es) as {len(files)} {chosen} file(s) "
+               f"to {folder}", err=True)
+    for plan_file in files:
+        click.echo(str(folder / plan_file.name))
 
 
 @cli.command()
