@@ -6,8 +6,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 
-import pathspec
-
 from sqllint import analysis
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Statement
@@ -81,7 +79,8 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None) -> Chec
     if config.code_enabled("SL001"):
         raw.extend(file_problem_findings(project))
     kept = _filter(raw, project, config)
-    kept = sorted(set(kept), key=Finding.sort_key)
+    # dict, not set: the first of equal findings wins, whatever the hash seed.
+    kept = sorted(dict.fromkeys(kept), key=Finding.sort_key)
     indexes = plan_indexes(kept, ctx)
     planned = _planned_lookup(indexes)
     kept = [_with_planned_suggestion(f, planned) for f in kept]
@@ -118,8 +117,12 @@ def _filter(findings: list[Finding], project: Project, config: Config) -> list[F
     """Drop findings of disabled rules, per-file ignores and suppression comments."""
     suppressions: dict[str, Suppressions] = {}
     starts: dict[str, dict[int, int]] = {}
-    ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
-               for glob, codes in config.per_file_ignores]
+    ignores = []
+    if config.per_file_ignores:
+        import pathspec
+
+        ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
+                   for glob, codes in config.per_file_ignores]
     out = []
     for f in findings:
         if not config.code_enabled(f.rule):

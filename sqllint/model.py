@@ -125,9 +125,12 @@ class Finding:
     # An index that would fix the finding, for repository-wide consolidation.
     index: Any = None
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, str, int, int, str, str, str, str]:
+        """Position and rule first, then everything a report shows: findings at one
+        place come out in one order in every run."""
         loc = self.location
-        return (loc.path, loc.line, loc.column, self.rule)
+        return (loc.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column,
+                self.message, self.suggestion or "", self.statement, self.table)
 
 
 def with_changes(stmt: Statement, **changes: Any) -> Statement:

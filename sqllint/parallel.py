@@ -10,11 +10,9 @@ turns it on with N processes for machines where it measures faster.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -122,6 +120,9 @@ def _parse(jobs: Sequence[ParseJob], config: Config) -> Iterator[list[Statement]
         for job in jobs:
             yield parse_source(job, config)
         return
+    import multiprocessing  # only when a pool runs: 10 ms of start-up otherwise
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     chunk = max(1, len(jobs) // (workers * 4))

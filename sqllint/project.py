@@ -88,7 +88,8 @@ def load_project(
         texts[file.display] = content.text
         migration = file.role in ("migration", "down")
         stmts: list[Statement] = []
-        if file.lang != "python" and "\\i" in content.text:  # psql includes: in order, here
+        # psql includes (\i, \ir, \include; not \if) are read in order, here.
+        if file.lang != "python" and _INCLUDE.search(content.text):
             stmts = _sql_with_includes(file, content.text, migration, texts, included, problems)
         else:
             pending.append((len(per_file), ParseJob(file.display, file.lang, content.text,
@@ -176,7 +177,7 @@ def _sql_with_includes(
     depth: int = 0,
 ) -> list[Statement]:
     stmts = list(sqlfile.statements(file.display, text, migration=migration))
-    if "\\i" not in text or depth > 16:
+    if depth > 16 or not _INCLUDE.search(text):
         return stmts
     from sqllint.sources.text import LineIndex
 
