@@ -27,7 +27,8 @@ def make_context(project: Project) -> Context:
 
 
 def enabled_rules(config: Config) -> list[RuleSpec]:
-    return [r for r in all_rules() if config.code_enabled(r.code)]
+    return [r for r in all_rules() if config.code_enabled(r.code)
+            and (not r.opt_in or config.names_exactly(r.code, r.name))]
 
 
 def run_rules(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:

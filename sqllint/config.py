@@ -27,6 +27,8 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
     select: tuple[str, ...] = ()
+    # Added to the selection (default: every rule that is not opt-in); names opt-in rules.
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     schema: tuple[str, ...] = ()
@@ -52,6 +54,11 @@ class Config:
             if table in (name, short):
                 return size
         return "large"
+
+    def names_exactly(self, *codes: str) -> bool:
+        """Does ``select`` name one of ``codes`` itself (not by a prefix or ALL)?"""
+        wanted = {c.upper() for c in codes}
+        return any(p.upper() in wanted for p in self.select + self.extend_select)
 
     def code_enabled(self, code: str) -> bool:
         if self.select and not _matches(code, self.select):
@@ -171,7 +178,8 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
     return Config(
         root=root,
         source=source,
-        select=strings("select") + strings("extend-select"),
+        select=strings("select") + (strings("extend-select") if strings("select") else ()),
+        extend_select=strings("extend-select"),
         ignore=strings("ignore"),
         exclude=strings("exclude"),
         schema=strings("schema"),

@@ -30,7 +30,8 @@ _CACHE_KEY = "sqllint.migrations.steps"
 _INTERESTING = frozenset({
     "IndexStmt", "DropStmt", "AlterTableStmt", "RefreshMatViewStmt", "CreateStmt",
     "CreateFunctionStmt", "DoStmt", "ViewStmt", "CreateTableAsStmt", "ReindexStmt",
-    "CreateDomainStmt", "CompositeTypeStmt",
+    "CreateDomainStmt", "CompositeTypeStmt", "ClusterStmt", "VacuumStmt", "RenameStmt",
+    "TransactionStmt", "VariableSetStmt", "TruncateStmt",
 })
 
 
@@ -56,6 +57,18 @@ class Step:
     def created_here(self, table: Table) -> bool:
         """Was ``table`` created earlier in this very file (so it holds no rows yet)?"""
         return table.origin.path == self.stmt.path and self.container != "function"
+
+    @property
+    def checked(self) -> bool:
+        """Do the lock rules look at it: a migration step, or a statement of a function."""
+        return self.role == "migration" or self.container == "function"
+
+    def existing(self, rangevar: dict[str, Any] | None) -> Table | None:
+        """The table ``rangevar`` names when it existed before this file (holds rows)."""
+        table = relation(self.catalog, rangevar or {})
+        if table is None or self.created_here(table):
+            return None
+        return table
 
 
 def steps(ctx: Context) -> tuple[Step, ...]:
@@ -169,11 +182,26 @@ def table_alterations(ctx: Context) -> Iterator[TableAlteration]:
     that was not created earlier in the same file."""
     for step in reported(ctx):
         node = (step.stmt.node or {}).get("AlterTableStmt")
-        if node is None or not (step.role == "migration" or step.container == "function"):
+        if node is None or not step.checked:
             continue
         rangevar = node.get("relation") or {}
-        table = relation(step.catalog, rangevar)
-        if table is None or step.created_here(table) or table.kind != "table":
+        table = step.existing(rangevar)
+        if table is None or table.kind != "table":
             continue
         commands = [wrapped.get("AlterTableCmd", {}) for wrapped in node.get("cmds") or []]
         yield TableAlteration(step, rangevar, table, commands)
+
+
+def added_constraints(commands: list[dict[str, Any]]
+                      ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """(Constraint, its ColumnDef or None) for each constraint an ALTER TABLE adds:
+    ``ADD CONSTRAINT …`` and the constraints of ``ADD COLUMN``."""
+    for cmd in commands:
+        definition = cmd.get("def") or {}
+        if cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in definition:
+            yield definition["Constraint"], None
+        elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in definition:
+            coldef = definition["ColumnDef"]
+            for wrapped in coldef.get("constraints") or []:
+                if "Constraint" in wrapped:
+                    yield wrapped["Constraint"], coldef

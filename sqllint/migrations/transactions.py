@@ -21,12 +21,18 @@ import pathspec
 from sqllint.config import Config
 from sqllint.model import Statement
 
-Runner = Literal["flyway", "golang-migrate", "alembic", "django", "configured", "plain"]
-Mode = Literal["wrapped", "one-query", "flyway", "autocommit"]
+Runner = Literal["flyway", "golang-migrate", "diesel", "alembic", "django", "configured",
+                 "plain"]
+# wrapped: the tool opens a transaction and sends statement by statement; batch: the tool
+# opens a transaction and sends the whole file as one query (diesel).
+Mode = Literal["wrapped", "batch", "one-query", "flyway", "autocommit"]
 
 _FLYWAY = re.compile(r"^[VUR]\d*(?:[._]\d+)*__.+\.sql$", re.I)
 _GOLANG = re.compile(r"^\d+_.+\.(up|down)\.sql$", re.I)
 _FLYWAY_NO_TX = re.compile(r"executeInTransaction\s*=\s*false", re.I)
+# diesel: migrations/<version>_<name>/up.sql (down.sql), version digits with - or _.
+_DIESEL_DIR = re.compile(r"^\d[\d_-]*_.+$")
+_DIESEL_NO_TX = re.compile(r"^\s*run_in_transaction\s*=\s*false", re.I | re.M)
 # Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock).
 NON_TRANSACTIONAL = frozenset({"VacuumStmt", "CreatedbStmt", "DropdbStmt",
                                "CreateTableSpaceStmt", "DropTableSpaceStmt", "AlterSystemStmt"})
@@ -39,7 +45,8 @@ class Layout:
 
     @property
     def name(self) -> str:
-        return {"flyway": "Flyway", "golang-migrate": "golang-migrate", "alembic": "Alembic",
+        return {"flyway": "Flyway", "golang-migrate": "golang-migrate", "diesel": "diesel",
+                "alembic": "Alembic",
                 "django": "Django", "configured": "this migration", "plain": "psql"}[self.runner]
 
 
@@ -55,6 +62,13 @@ def layout(path: str, config: Config, text: str = "") -> Layout:
         return Layout("flyway", "flyway")
     if _GOLANG.match(name):
         return Layout("golang-migrate", "one-query")
+    if name in ("up.sql", "down.sql") and _DIESEL_DIR.match(Path(path).parent.name):
+        meta = Path(path).parent / "metadata.toml"
+        try:
+            no_tx = meta.is_file() and bool(_DIESEL_NO_TX.search(meta.read_text(errors="replace")))
+        except OSError:
+            no_tx = False
+        return Layout("diesel", "one-query" if no_tx else "batch")
     if name.endswith(".py"):
         parts = {p.lower() for p in Path(path).parts[:-1]}
         if "alembic" in parts or "versions" in parts:
@@ -122,35 +136,60 @@ class InTransaction:
     reason: Literal["explicit", "wrapped", "one-query", "flyway", "function"]
     layout: Layout
     begin_line: int = 0  # the BEGIN of an explicit block
+    # Which transaction of the file: statements with equal blocks share one. The BEGIN
+    # line of an explicit block; 0 for the tool's own; minus the line of the COMMIT that
+    # ended the tool's transaction for the one that follows it.
+    block: int = 0
 
 
 def file_transactions(
     stmts: Sequence[Statement], lay: Layout, text: str = ""
 ) -> Mapping[int, InTransaction]:
-    """For each statement (by index in ``stmts``) in a transaction block: why."""
+    """For each statement (by index in ``stmts``) in a transaction block: why.
+
+    A ``COMMIT`` (or ``ROLLBACK``) outside an explicit block ends the tool's own
+    transaction: what follows runs outside it, as statements of their own (wrapped), or
+    still as parts of one multi-statement query (batch); Flyway's JDBC connection opens a
+    new transaction at the next statement."""
     out: dict[int, InTransaction] = {}
     open_at = 0
+    tool_open = True
+    after = 0  # the tool's transaction the statements are in (see InTransaction.block)
     autocommit_lines = _autocommit_blocks(text) if lay.runner == "alembic" else []
     parsed = [s for s in stmts if s.node is not None]
     for i, stmt in enumerate(stmts):
         if stmt.node_type == "TransactionStmt":
-            kind = str(stmt.node.get("TransactionStmt", {}).get("kind", "")) if stmt.node else ""
-            if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+            kind = transaction_kind(stmt)
+            if kind == "begin":
                 open_at = stmt.line
-            elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+            elif kind == "end":
+                if not open_at:
+                    tool_open = False
                 open_at = 0
+                after = -stmt.line
             continue
         if open_at:
-            out[i] = InTransaction("explicit", lay, open_at)
-        elif lay.mode == "wrapped":
+            out[i] = InTransaction("explicit", lay, open_at, open_at)
+        elif lay.mode in ("wrapped", "batch") and tool_open:
             if not any(a <= stmt.line <= b for a, b in autocommit_lines):
-                out[i] = InTransaction("wrapped", lay)
-        elif lay.mode == "one-query" and len(parsed) > 1:
-            out[i] = InTransaction("one-query", lay)
+                out[i] = InTransaction("wrapped", lay, block=after)
+        elif lay.mode in ("one-query", "batch") and len(parsed) > 1:
+            out[i] = InTransaction("one-query", lay, block=after)
         elif lay.mode == "flyway" and any(needs_no_transaction(s) is None
                                           and s.node_type != "TransactionStmt" for s in parsed):
-            out[i] = InTransaction("flyway", lay)
+            out[i] = InTransaction("flyway", lay, block=after)
     return out
+
+
+def transaction_kind(stmt: Statement) -> Literal["begin", "end", "other"]:
+    """Does a ``TransactionStmt`` open a block (BEGIN / START TRANSACTION) or end one
+    (COMMIT / ROLLBACK / END / PREPARE TRANSACTION)? Savepoints and the rest: other."""
+    kind = str((stmt.node or {}).get("TransactionStmt", {}).get("kind", ""))
+    if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+        return "begin"
+    if kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"):
+        return "end"
+    return "other"
 
 
 def _autocommit_blocks(text: str) -> list[tuple[int, int]]:
@@ -172,6 +211,9 @@ def out_of_transaction_recipe(lay: Layout) -> str:
     if lay.runner == "golang-migrate":
         return ("put it alone in a migration file of its own (golang-migrate sends a file as "
                 "one query, which PostgreSQL runs as one transaction)")
+    if lay.runner == "diesel":
+        return ("put it in a migration of its own with `run_in_transaction = false` in its "
+                "metadata.toml, alone in up.sql (diesel sends the file as one query)")
     if lay.runner == "flyway":
         return ("put it in a migration of its own, with only non-transactional statements "
                 "(Flyway then runs it outside a transaction)")

@@ -33,6 +33,8 @@ class RuleSpec:
     check_statement: Callable[[Context, Statement], Iterator[Finding]] | None = None
     # "queries": check_statement only sees statements that run queries (most do not).
     scope: str = "statements"
+    # Opt-in rules run only when selected by their exact code or name.
+    opt_in: bool = False
 
     @staticmethod
     def from_module(module: ModuleType) -> RuleSpec:
@@ -44,6 +46,7 @@ class RuleSpec:
             check=getattr(module, "check", None),
             check_statement=getattr(module, "check_statement", None),
             scope=getattr(module, "SCOPE", "statements"),
+            opt_in=bool(getattr(module, "OPT_IN", False)),
         )
 
     @property

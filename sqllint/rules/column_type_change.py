@@ -4,7 +4,8 @@ Reports `ALTER TABLE … ALTER COLUMN … TYPE` in a migration, on a table that 
 before this migration file, unless the change is one PostgreSQL makes without touching
 the rows (`varchar(n)` → `varchar(m)` with m ≥ n or `text`, `varchar` ↔ `text`,
 `numeric(p,s)` → `numeric(q,s)` with q ≥ p or unconstrained `numeric`, `varbit(n)` →
-wider, `cidr` → `inet`). sqllint knows the column's current type from the migrations.
+wider, `cidr` → `inet`; `timestamp` ↔ `timestamptz` after `SET timezone = 'UTC'` in
+the same file, PostgreSQL 12+). sqllint knows the column's current type from the migrations.
 
 ## Why is this bad?
 Any other type change rewrites the whole table and rebuilds every index on it under an
@@ -28,13 +29,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
+from sqllint.migrations.session import utc_session
 from sqllint.migrations.sqledit import relation_text
-from sqllint.migrations.steps import table_alterations
+from sqllint.migrations.steps import Step, table_alterations
 from sqllint.migrations.volatility import typname
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import quote_ident, type_name
+from sqllint.sqltext import names, quote_ident, type_name
 
 CODE = "SL309"
 NAME = "column-type-change"
@@ -71,6 +74,25 @@ def binary_coercible(old: str, new: str) -> bool:
     return a == b and ma == mb
 
 
+def _utc_timestamp(old: str, new: str, ctx: Context, step: Step) -> bool:
+    """timestamp ↔ timestamptz keeps the rows when the session time zone is UTC (12+)."""
+    pair = {typname(old), typname(new)}
+    return (pair == {"timestamp", "timestamptz"} and _mods(old) == _mods(new)
+            and old.endswith("[]") == new.endswith("[]")
+            and ctx.config.postgres_version >= 12 and utc_session(ctx, step))
+
+
+def _plain_using(coldef: dict[str, Any], column: str) -> bool:
+    """No USING, or USING the column cast to the new type (the implicit cast anyway);
+    any other expression (``AT TIME ZONE``) is computed for every row."""
+    using = coldef.get("raw_default")
+    if using is None:
+        return True
+    arg = using.get("TypeCast", {}).get("arg", {}).get("ColumnRef")
+    return arg is not None and names([f for f in arg.get("fields") or []
+                                      if "String" in f])[-1:] == [column]
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     for step, rel, table, cmds in table_alterations(ctx):
         rel_text = relation_text(rel)
@@ -82,6 +104,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             new = type_name(coldef.get("typeName") or {})
             col = table.column(column)
             if col is None or binary_coercible(col.type, new):
+                continue
+            if _utc_timestamp(col.type, new, ctx, step) and _plain_using(coldef, column):
                 continue
             indexes = step.catalog.indexes_on(table.qualified)
             rebuilt = f" and rebuilds its {len(indexes)} index(es)" if indexes else ""

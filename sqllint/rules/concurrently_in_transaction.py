@@ -70,7 +70,7 @@ def _message(step: Step, what: str) -> str | None:
         return (f"{what} inside BEGIN … COMMIT (BEGIN at line {tx.begin_line}) {error}; "
                 f"move it after COMMIT")
     if tx.reason == "one-query":
-        return (f"{what} {error}: golang-migrate sends the whole file as one query, which "
+        return (f"{what} {error}: {tx.layout.name} sends the whole file as one query, which "
                 f"PostgreSQL runs as one implicit transaction when it holds more than one "
                 f"statement; {out_of_transaction_recipe(tx.layout)}")
     if tx.reason == "flyway":

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqllint.migrations.sqledit import relation_text
-from sqllint.migrations.steps import Step, table_alterations
+from sqllint.migrations.steps import Step, added_constraints, table_alterations
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
 from sqllint.sqltext import names, quote_ident, source_slice
@@ -46,21 +46,16 @@ _KINDS = {"CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_CHECK": "CHECK"}
 
 def check(ctx: Context) -> Iterator[Finding]:
     for step, rel, _table, cmds in table_alterations(ctx):
-        for cmd in cmds:
-            definition = cmd.get("def") or {}
-            if cmd.get("subtype") == "AT_AddConstraint" and "Constraint" in definition:
-                cons = definition["Constraint"]
-                if cons.get("contype") in _KINDS and not cons.get("skip_validation"):
-                    yield _finding(step, rel, cons, None)
-            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in definition:
-                coldef = definition["ColumnDef"]
-                for wrapped_cons in coldef.get("constraints") or []:
-                    cons = wrapped_cons.get("Constraint", {})
-                    if cons.get("contype") in _KINDS:
-                        yield _finding(step, rel, cons, coldef.get("colname", ""))
+        for cons, coldef in added_constraints(cmds):
+            if cons.get("contype") not in _KINDS:
+                continue
+            if coldef is None and not cons.get("skip_validation"):
+                yield _finding(step, rel, cons, None)
+            elif coldef is not None:
+                yield _finding(step, rel, cons, coldef.get("colname", ""))
 
 
-def _default_name(table: str, cons: dict[str, Any], column: str | None) -> str:
+def default_name(table: str, cons: dict[str, Any], column: str | None) -> str:
     if cons.get("conname"):
         return str(cons["conname"])
     cols = names(cons.get("fk_attrs")) or ([column] if column else [])
@@ -90,7 +85,7 @@ def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
              column: str | None) -> Finding:
     kind = _KINDS[cons["contype"]]
     rel_text = relation_text(rel)
-    name = _default_name(str(rel.get("relname", "")), cons, column)
+    name = default_name(str(rel.get("relname", "")), cons, column)
     text = source_slice(step.stmt.sql, int(cons.get("location", 0)))
     if text.upper().startswith("CONSTRAINT"):
         text = text.split(None, 2)[2] if len(text.split(None, 2)) == 3 else text

@@ -12,7 +12,8 @@ a stored generated column), or any default before PostgreSQL 11 (config
 before PostgreSQL 11, any default) rewrites the whole table under an ACCESS EXCLUSIVE
 lock; since PostgreSQL 11 a non-volatile default (`now()`, a constant) is stored once
 and costs nothing. `SET NOT NULL` scans the whole table under ACCESS EXCLUSIVE, unless
-(PostgreSQL 12+) a validated `CHECK (col IS NOT NULL)` already proves it.
+(PostgreSQL 12+) a validated `CHECK (col IS NOT NULL)` already proves it: then it is
+not reported, whichever earlier migration added and validated the check.
 
 ## Example
 ```sql
@@ -36,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sqllint.migrations.session import proven_not_null
 from sqllint.migrations.sqledit import relation_text
 from sqllint.migrations.steps import Step, table_alterations
 from sqllint.migrations.volatility import mutable_calls
@@ -64,6 +66,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 col = table.column(column)
                 if col is not None and col.not_null:
                     continue
+                if version >= 12 and f"{table.qualified}.{column}" in proven_not_null(ctx, step):
+                    continue  # "existing constraints … are sufficient to prove": no scan
                 yield _set_not_null(step, rel_text, column, version)
 
 
