@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
+from sqllint import analysis
 from sqllint.analysis import query_facts
 from sqllint.catalog.model import Catalog, Table
 from sqllint.migrations.steps import Step, reported
@@ -134,7 +135,7 @@ def _broken(ctx: Context, change: Change, queries: list[Statement]) -> Iterator[
         if not _mentions(stmt.sql, change.table.name, *(
                 [change.column] if change.column else [])):
             continue
-        for query in ctx.queries(stmt):
+        for query in analysis.queries(ctx, stmt):
             facts = query_facts(query.node, before)
             refs = [t for t in facts.tables if t.table is not None and t.table.qualified == key]
             if not refs:
