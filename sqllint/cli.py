@@ -151,6 +151,7 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         project = _load(spaces[0].config, spaces[0].paths, overrides)
     result = _apply_workflow_filters(result, baseline, write_baseline, diff_ref, project)
     if write_baseline:
+        click.echo(f"recorded {len(result.findings)} finding(s) in {write_baseline}", err=True)
         return
     if result.files == 0:
         named = ", ".join(real_paths) or "."
@@ -172,6 +173,7 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         text = renderer(result)
     if output:
         Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(result.findings)} finding(s) to {output}", err=True)
     else:
         click.echo(text, nl=False, color=True)
     if result.fails(config.fail_on) and not exit_zero:

@@ -1,10 +1,13 @@
 """The batch audit: what a reviewer reads, computed from the check result and the project.
 
-``build_audit`` gathers, for every finding, the evidence behind it (the statement, the
-schema facts about the tables it touches), its impact and fix (from the rule's docs and
-the finding's DDL), a code excerpt; ranks the tables by risk; and orders the
-consolidated index plan by the severity of what each index fixes. ``render_html``
-(one self-contained page: inline CSS, no network) and ``render_markdown`` present it.
+A reviewer wants to know what to do first, not to read the same finding forty times.
+``build_audit`` therefore groups findings into one item per rule and table (its locations
+listed), gives each group a priority tier (fix now, this week, this month), keeps only the
+evidence that rule needs (the table's indexes for an index rule, nothing for a migration
+rule, whose message carries the recipe), and shows as its fix only the findings' own fix,
+never a rule's documentation example. The index plan lists, for each index, exactly the
+findings it removes. ``render_html`` (one self-contained page) and ``render_markdown``
+(sized for a pull-request comment) present it.
 """
 
 from __future__ import annotations
@@ -12,43 +15,74 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from sqllint.catalog.model import Catalog, Index, Table
 from sqllint.model import SEVERITY_RANK, Finding, Statement
 from sqllint.project import Project
-from sqllint.report.sarif import doc_section, plain, use_instead
+from sqllint.report.sarif import doc_section, plain
 from sqllint.result import CheckResult, PlannedIndex
 from sqllint.rules import rule_by_code
 from sqllint.workflow import fingerprints
 
+Tier = Literal["now", "week", "month"]
+TIERS: tuple[Tier, ...] = ("now", "week", "month")
+TIER_TITLES = {"now": "Fix now", "week": "Fix this week", "month": "Fix this month"}
+TIER_REASONS = {
+    "now": "errors (fails or locks production) and unsafe steps in the newest migration, "
+           "which is about to run",
+    "week": "slow queries an index fixes, and warnings repeated across the code",
+    "month": "the rest: single warnings and information",
+}
 RISK_WEIGHT = {"error": 10, "warning": 3, "info": 1}
 EXCERPT_CONTEXT = 2
-MAX_EXCERPT = 14
-MAX_STATEMENT_LINES = 30
+MAX_EXCERPT = 12
+MAX_STATEMENT_LINES = 20
 NO_TABLE = "(no table)"
+REPEATED = 3  # a warning this many times over is worth this week's attention
+# Rules whose verdict rests on the table's indexes: their evidence lists them.
+INDEX_RULES = frozenset({"SL103", "SL104", "SL105", "SL106", "SL107", "SL108", "SL201"})
 
 
 @dataclass(frozen=True)
 class Item:
-    """One finding with everything the reader needs to judge and fix it."""
+    """One finding, located."""
 
     finding: Finding
     anchor: str
-    tables: tuple[str, ...]
     statement: str  # the statement's SQL as written ("" when none was found)
-    facts: tuple[str, ...]  # schema facts behind the verdict
-    impact: str
-    fix: str
-    fix_is_ddl: bool
     excerpt: tuple[tuple[int, str, bool], ...]  # (line number, text, is the finding's line)
 
     @property
     def where(self) -> str:
         loc = self.finding.location
         return f"{loc.path}:{loc.line}:{loc.column}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """The findings of one rule on one table: one item for the reviewer."""
+
+    rule: str
+    name: str
+    severity: str
+    table: str
+    tier: Tier
+    items: tuple[Item, ...]
+    evidence: tuple[str, ...]  # only what this rule's verdict rests on
+    impact: str  # the rule's "why", one sentence
+    fixes: tuple[str, ...]  # the findings' own fixes (DDL), distinct; () when none
+    anchor: str
+
+    @property
+    def message(self) -> str:
+        return self.items[0].finding.message
+
+    @property
+    def same_message(self) -> bool:
+        return len({i.finding.message for i in self.items}) == 1
 
 
 @dataclass(frozen=True)
@@ -64,26 +98,16 @@ class TableRisk:
 class PlanEntry:
     index: PlannedIndex
     severity: str
-    items: tuple[Item, ...]  # the findings it fixes
+    items: tuple[Item, ...]  # exactly the findings it removes
     queries: tuple[tuple[str, str], ...]  # (path:line, the query on one line, or why)
     name: str = ""
-
-
-@dataclass(frozen=True)
-class RuleGroup:
-    code: str
-    name: str
-    severity: str
-    summary: str
-    items: tuple[Item, ...]
 
 
 @dataclass(frozen=True)
 class Audit:
     result: CheckResult
     items: tuple[Item, ...]
-    by_table: tuple[tuple[str, tuple[Item, ...]], ...]
-    by_rule: tuple[RuleGroup, ...]
+    groups: tuple[Group, ...]  # tier, then severity, then size
     risks: tuple[TableRisk, ...]
     plan: tuple[PlanEntry, ...]
     tables_in_schema: int
@@ -93,6 +117,9 @@ class Audit:
     def counts(self) -> dict[str, int]:
         found = Counter(f.severity for f in self.result.findings)
         return {s: found[s] for s in ("error", "warning", "info")}
+
+    def tier(self, tier: Tier) -> tuple[Group, ...]:
+        return tuple(g for g in self.groups if g.tier == tier)
 
 
 # -- locating statements -------------------------------------------------------------------
@@ -124,8 +151,7 @@ class _Statements:
         for start, end, stmt in reversed(spans[max(0, i - 3): i + 1]):
             if start <= (line, column) <= end or start[0] <= line <= end[0]:
                 return stmt
-        # A finding on the line a statement starts, before its first token.
-        for start, _, stmt in spans:
+        for start, _, stmt in spans:  # a finding on the line a statement starts
             if start[0] == line:
                 return stmt
         return None
@@ -136,55 +162,37 @@ class _Statements:
         return self.projects[0].catalog if self.projects else None
 
 
-def _relations(node: Any) -> Iterator[tuple[str | None, str]]:
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, dict):
-            rv = cur.get("RangeVar")
-            if isinstance(rv, dict) and rv.get("relname"):
-                yield rv.get("schemaname"), str(rv["relname"])
-            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
-        elif isinstance(cur, list):
-            stack.extend(cur)
+# -- schema evidence -----------------------------------------------------------------------
 
 
-# -- schema facts --------------------------------------------------------------------------
-
-
-def _index_text(ix: Index) -> str:
-    kind = "PRIMARY KEY" if ix.primary else ("UNIQUE " if ix.unique else "") + "index"
+def index_text(ix: Index) -> str:
+    kind = "PRIMARY KEY " if ix.primary else ("UNIQUE " if ix.unique else "")
     method = f" USING {ix.method}" if ix.method and ix.method != "btree" else ""
     keys = ", ".join(k.text for k in ix.keys)
     extra = f" INCLUDE ({', '.join(ix.include)})" if ix.include else ""
     where = f" WHERE {ix.predicate}" if ix.predicate else ""
-    return f"{kind} {ix.name}{method} ({keys}){extra}{where}"
+    return f"{kind}{ix.name}{method} ({keys}){extra}{where}"
 
 
-def table_facts(table: Table, catalog: Catalog, size: str) -> list[str]:
-    facts: list[str] = []
-    kind = {"table": "table", "view": "view", "matview": "materialized view"}.get(
-        str(table.kind), str(table.kind))
-    cols = ", ".join(f"{c.name} {c.type}" for c in table.columns[:12])
-    more = f", … ({len(table.columns)} columns)" if len(table.columns) > 12 else ""
-    origin = f" (defined at {table.origin.path}:{table.origin.line})" if table.origin.path else ""
-    facts.append(f"{kind} {table.display}{origin}: {cols}{more}")
-    facts.append(f"{table.display} is assumed {size}" + (
-        " (configured small: exempt from scan rules)" if size == "small" else
-        " (no size hint in [tool.sqllint.tables])"))
-    if table.partition_by:
-        facts.append(f"{table.display} is partitioned by {table.partition_by}")
-    elif table.kind == "table":
-        facts.append(f"{table.display} is not partitioned")
-    indexes = catalog.indexes_on(table.qualified)
-    if indexes:
-        facts.extend(f"{table.display} has {_index_text(ix)}" for ix in indexes)
-    else:
-        facts.append(f"{table.display} has no index")
-    for fk in table.foreign_keys:
-        facts.append(f"{table.display} foreign key {fk.name} ({', '.join(fk.columns)}) → "
-                     f"{fk.ref_table} ({', '.join(fk.ref_columns)})")
-    return facts
+def _evidence(rule: str, table: Table | None, catalog: Catalog | None, size: str) -> list[str]:
+    if table is None or catalog is None:
+        return []
+    out: list[str] = []
+    if rule in INDEX_RULES:
+        indexes = catalog.indexes_on(table.qualified)
+        out.append(f"{table.display} indexes: " + ("; ".join(index_text(ix) for ix in indexes)
+                                                   if indexes else "none"))
+        if size == "small":
+            out.append(f"{table.display} is configured small")
+    if rule == "SL202" or (rule in INDEX_RULES and table.partition_by):
+        out.append(f"{table.display} is " + (f"partitioned by {table.partition_by}"
+                                             if table.partition_by else "not partitioned"))
+    return out
+
+
+def _table_of(f: Finding) -> str:
+    """The table a finding is about: its own, else that of the index that fixes it."""
+    return _table_name(str(f.table or getattr(f.index, "table", "") or ""))
 
 
 def _table_name(key: str) -> str:
@@ -197,77 +205,68 @@ def _table_name(key: str) -> str:
 def build_audit(result: CheckResult, projects: Sequence[Project], title: str = "") -> Audit:
     lookup = _Statements(projects)
     config = projects[0].config if projects else None
-    items: list[Item] = []
-    for f, fp in zip(result.findings, fingerprints(result.findings), strict=True):
-        items.append(_item(f, fp, lookup, config))
-    by_table_map: dict[str, list[Item]] = defaultdict(list)
+    items = [_item(f, fp, lookup)
+             for f, fp in zip(result.findings, fingerprints(result.findings), strict=True)]
+    newest = _newest_migrations(projects)
+    planned = {ddl for p in result.indexes for ddl in (p.ddl, *p.requests)}
+    buckets: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for item in items:
-        for table in item.tables[:1] or (NO_TABLE,):
-            by_table_map[table].append(item)
-    risks = _risks(items, result.indexes)
-    order = {r.table: i for i, r in enumerate(risks)}
-    by_table = tuple(
-        (t, tuple(sorted(v, key=_severity_first)))
-        for t, v in sorted(by_table_map.items(),
-                           key=lambda kv: (kv[0] == NO_TABLE, order.get(kv[0], 10**6), kv[0]))
-    )
-    by_rule_map: dict[str, list[Item]] = defaultdict(list)
-    for item in items:
-        by_rule_map[item.finding.rule].append(item)
-    by_rule = []
-    for code, group in by_rule_map.items():
-        spec = rule_by_code(code)
-        first = group[0].finding
-        by_rule.append(RuleGroup(code, first.name, first.severity,
-                                 plain(spec.summary) if spec else "", tuple(group)))
-    by_rule.sort(key=lambda g: (-SEVERITY_RANK[g.severity], -len(g.items), g.code))
-    plan = _plan(result.indexes, items, lookup)
+        buckets[(item.finding.rule, _table_of(item.finding) or NO_TABLE)].append(item)
+    groups = []
+    for (rule, table_key), members in buckets.items():
+        first = members[0].finding
+        catalog = lookup.catalog(first.location.path)
+        table = catalog.table(table_key) if catalog and table_key != NO_TABLE else None
+        size = config.table_size(table.display) if config and table else "large"
+        spec = rule_by_code(rule)
+        why = plain(doc_section(spec.doc, "Why is this bad?")) if spec else ""
+        fixes = tuple(dict.fromkeys(i.finding.suggestion for i in members
+                                    if i.finding.suggestion))
+        groups.append(Group(
+            rule, first.name, max((i.finding.severity for i in members),
+                                  key=SEVERITY_RANK.__getitem__),
+            table_key, _tier(members, newest, planned), tuple(members),
+            tuple(_evidence(rule, table, catalog, size)), _first_sentence(why), fixes,
+            f"g-{rule}-{re.sub(r'[^a-zA-Z0-9_-]', '_', table_key)}"))
+    groups.sort(key=lambda g: (TIERS.index(g.tier), -SEVERITY_RANK[g.severity],
+                               -len(g.items), g.rule, g.table))
     tables = {t for p in projects for t in p.catalog.tables}
     indexes = {i for p in projects for i in p.catalog.indexes}
-    return Audit(result, tuple(items), by_table, tuple(by_rule), tuple(risks), tuple(plan),
-                 len(tables), len(indexes), title or "sqllint audit")
+    return Audit(result, tuple(items), tuple(groups), tuple(_risks(items, result.indexes)),
+                 tuple(_plan(result.indexes, items, lookup)), len(tables), len(indexes),
+                 title or "sqllint audit")
 
 
-def _severity_first(item: Item) -> tuple[int, str, int, int]:
-    loc = item.finding.location
-    return (-SEVERITY_RANK[item.finding.severity], loc.path, loc.line, loc.column)
+def _tier(members: list[Item], newest: frozenset[str], planned: set[str]) -> Tier:
+    findings = [i.finding for i in members]
+    if any(f.severity == "error" for f in findings):
+        return "now"
+    if any(f.rule.startswith("SL3") and f.location.path in newest for f in findings):
+        return "now"  # an unsafe step in the migration about to run
+    warnings = [f for f in findings if f.severity == "warning"]
+    if any(f.suggestion in planned for f in warnings) or len(warnings) >= REPEATED:
+        return "week"
+    return "month"
 
 
-def _item(f: Finding, fp: str, lookup: _Statements, config: Any) -> Item:
+def _newest_migrations(projects: Sequence[Project]) -> frozenset[str]:
+    """Each project's last migration in application order: the one about to run."""
+    newest: set[str] = set()
+    for project in projects:
+        migrations = [f for f in project.files if f.role == "migration"]
+        if migrations:
+            newest.add(migrations[-1].display)
+    return frozenset(newest)
+
+
+def _first_sentence(text: str) -> str:
+    m = re.match(r"(.+?[.!?])(\s|$)", text)
+    return m.group(1) if m else text
+
+
+def _item(f: Finding, fp: str, lookup: _Statements) -> Item:
     loc = f.location
     stmt = lookup.at(loc.path, loc.line, loc.column)
-    catalog = lookup.catalog(loc.path)
-    tables: list[str] = []
-    for candidate in (f.table, getattr(f.index, "table", None)):
-        if candidate:
-            tables.append(_table_name(str(candidate)))
-    resolved: list[Table] = []
-    if catalog is not None:
-        names: list[tuple[str | None, str]] = [(None, t) for t in tables]
-        if stmt is not None and stmt.node is not None:
-            names += list(_relations(stmt.node))
-        for schema, name in names:
-            if "." in name and schema is None:
-                schema, name = name.split(".", 1)
-            table = catalog.table(name, schema)
-            if table is not None and table not in resolved:
-                resolved.append(table)
-    for table in resolved:
-        if table.display not in tables:
-            tables.append(table.display)
-    facts: list[str] = []
-    for table in resolved[:3]:
-        size = config.table_size(table.display) if config is not None else "large"
-        facts.extend(table_facts(table, catalog or Catalog(), size))
-    if catalog is not None and catalog.empty:
-        facts.append("no schema was found: checks that need the catalog did not run")
-    spec = rule_by_code(f.rule)
-    doc = spec.doc if spec else ""
-    impact = plain(doc_section(doc, "Why is this bad?")) or f.message
-    if f.suggestion:
-        fix, is_ddl = f.suggestion, True
-    else:
-        fix, is_ddl = _strip_fences(use_instead(doc)), False
     statement = ""
     if stmt is not None:
         lines = stmt.sql.strip("\n").rstrip().splitlines()
@@ -275,12 +274,8 @@ def _item(f: Finding, fp: str, lookup: _Statements, config: Any) -> Item:
         if len(lines) > MAX_STATEMENT_LINES:
             statement += f"\n… ({len(lines) - MAX_STATEMENT_LINES} more lines)"
     return Item(f, f"f-{fp[:12]}" + (f"-{fp.split(':')[1]}" if ":" in fp else ""),
-                tuple(tables), _dedent(statement), tuple(facts), impact, fix, is_ddl,
-                _excerpt(lookup.texts.get(loc.path, ""), loc.line, loc.end_line))
-
-
-def _strip_fences(markdown: str) -> str:
-    return re.sub(r"^```\w*\n?|^```$", "", markdown, flags=re.M).strip()
+                _dedent(statement), _excerpt(lookup.texts.get(loc.path, ""), loc.line,
+                                             loc.end_line))
 
 
 def _dedent(sql: str) -> str:
@@ -308,9 +303,9 @@ def _risks(items: list[Item], plan: Sequence[PlannedIndex]) -> list[TableRisk]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     rules: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        if not item.tables:
+        table = _table_of(item.finding)
+        if not table:
             continue
-        table = item.tables[0]
         scores[table] += RISK_WEIGHT[item.finding.severity]
         counts[table][item.finding.severity] += 1
         rules[table].add(item.finding.rule)
@@ -331,8 +326,8 @@ def index_name(ddl: str) -> str:
 
 def _plan(plan: Sequence[PlannedIndex], items: list[Item], lookup: _Statements
           ) -> list[PlanEntry]:
-    """The plan, most severe first; an index the schema already has is not a plan item
-    (its finding asks to rebuild it differently, and says how)."""
+    """The plan, most severe first. An index fixes exactly the findings whose own fix it
+    is (or stands for); an index the schema already has is not a plan item."""
     at: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         at[f"{item.finding.location.path}:{item.finding.location.line}"].append(item)
@@ -343,8 +338,9 @@ def _plan(plan: Sequence[PlannedIndex], items: list[Item], lookup: _Statements
         name = p.name or index_name(p.ddl)
         if name and name in existing:
             continue
+        asks = {p.ddl, *p.requests}
         served = [i for where in p.serves for i in at.get(where, [])
-                  if i.finding.suggestion == p.ddl or _table_name(p.table) in i.tables]
+                  if i.finding.suggestion in asks]
         severity = max((i.finding.severity for i in served), key=SEVERITY_RANK.__getitem__,
                        default="info")
         queries = []
@@ -353,7 +349,7 @@ def _plan(plan: Sequence[PlannedIndex], items: list[Item], lookup: _Statements
             stmt = lookup.at(path, int(line)) if line.isdigit() else None
             if stmt is not None and stmt.kind == "query":
                 one = " ".join(stmt.sql.split())
-                one = one if len(one) <= 200 else one[:197] + "…"
+                one = one if len(one) <= 160 else one[:157] + "…"
             else:  # a foreign key, a view: what the finding says it is for
                 one = "; ".join(i.finding.message for i in at.get(where, []) if i in served)
             queries.append((where, one))
@@ -389,7 +385,11 @@ def summary_sentence(audit: Audit) -> str:
             f"of {audit.tables_in_schema} relations and {audit.indexes_in_schema} indexes")
     if not n:
         return head + ", and found nothing to report."
-    text = f"{head}, and reports {n} finding{'s' if n != 1 else ''} ({', '.join(parts)})."
+    text = (f"{head}, and reports {n} finding{'s' if n != 1 else ''} ({', '.join(parts)}) "
+            f"in {len(audit.groups)} item{'s' if len(audit.groups) != 1 else ''}.")
+    tiers = [f"{len(audit.tier(t))} to {TIER_TITLES[t].lower()}" for t in TIERS
+             if audit.tier(t)]
+    text += " " + "; ".join(tiers).capitalize() + "."
     top = [r.table for r in audit.risks[:3]]
     if top:
         text += f" The tables most at risk are {', '.join(top)}."

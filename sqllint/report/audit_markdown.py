@@ -1,73 +1,90 @@
-"""The audit in Markdown, for a pull-request comment or a wiki page."""
+"""The audit in Markdown, for a pull-request comment or a wiki page.
+
+A GitHub comment holds 65,536 characters: the report is built in order of priority and
+stops before that, with what was left out counted and summarised.
+"""
 
 from __future__ import annotations
 
-from sqllint.report.audit import Audit, Item, summary_sentence
-from sqllint.report.markdown import ICONS, cell, code, fenced
+from sqllint.report.audit import TIER_REASONS, TIER_TITLES, TIERS, Audit, Group, summary_sentence
+from sqllint.report.markdown import ICONS, Budget, cell, code, fenced
 
-MAX_DETAILED = 100
+SHOWN_LOCATIONS = 5
+SHOWN_FIXES = 3
 
 
-def _finding(item: Item) -> list[str]:
-    f = item.finding
-    out = [f"#### {ICONS[f.severity]} {f.rule} {f.name} · `{cell(item.where)}`", "",
-           f.message, ""]
-    if item.statement:
-        out += ["**Evidence**", "", fenced(item.statement), ""]
-    if item.facts:
-        out += [f"- {fact}" for fact in item.facts] + [""]
-    out += [f"**Impact.** {item.impact}", ""]
-    if item.fix:
-        out += ["**Fix**", "", fenced(item.fix), ""]
-    if item.excerpt:
-        width = len(str(item.excerpt[-1][0]))
-        text = "\n".join(f"{'>' if hit else ' '} {n:>{width}} | {line}"
-                         for n, line, hit in item.excerpt)
-        out += ["<details><summary>Code</summary>", "", fenced(text, ""), "", "</details>", ""]
+def _group(group: Group) -> list[str]:
+    n = len(group.items)
+    table = f" on {cell(group.table)}" if group.table != "(no table)" else ""
+    times = f" ×{n}" if n > 1 else ""
+    out = [f"#### {ICONS[group.severity]} {group.rule} {group.name}{table}{times}", ""]
+    if group.same_message:
+        out += [cell(group.message), ""]
+        out += [f"- `{cell(i.where)}`" for i in group.items[:SHOWN_LOCATIONS]]
+    else:
+        out += [f"- `{cell(i.where)}` {cell(i.finding.message)}"
+                for i in group.items[:SHOWN_LOCATIONS]]
+    if n > SHOWN_LOCATIONS:
+        out.append(f"- … and {n - SHOWN_LOCATIONS} more places")
+    out.append("")
+    out += [f"> {cell(fact)}" for fact in group.evidence]
+    if group.evidence:
+        out.append("")
+    for fix in group.fixes[:SHOWN_FIXES]:
+        out += [fenced(fix), ""]
+    if len(group.fixes) > SHOWN_FIXES:
+        out += [f"… and {len(group.fixes) - SHOWN_FIXES} more fixes in the index plan.", ""]
+    if group.impact:
+        out += [f"*{cell(group.impact)}* (`sqllint explain {group.rule}`)", ""]
     return out
 
 
 def render(audit: Audit) -> str:
     counts = audit.counts()
-    out = [f"# {audit.title}", "", summary_sentence(audit), "",
-           "| Errors | Warnings | Infos | Files | Statements | Indexes planned |",
-           "|---|---|---|---|---|---|",
-           f"| {counts['error']} | {counts['warning']} | {counts['info']} | "
-           f"{audit.result.files} | {audit.result.statements} | {len(audit.plan)} |", ""]
+    budget = Budget()
+    budget.add([f"# {cell(audit.title)}", "", cell(summary_sentence(audit)), "",
+                "| Errors | Warnings | Infos | Items | Files | Statements | Indexes planned |",
+                "|---|---|---|---|---|---|---|",
+                f"| {counts['error']} | {counts['warning']} | {counts['info']} | "
+                f"{len(audit.groups)} | {audit.result.files} | {audit.result.statements} | "
+                f"{len(audit.plan)} |", ""])
     if audit.risks:
-        out += ["## Tables most at risk", "",
+        rows = ["## Tables most at risk", "",
                 "| Table | Risk score | Errors | Warnings | Infos | Rules |",
                 "|---|---|---|---|---|---|"]
-        out += [f"| {cell(t.table)} | {t.score} | {t.counts['error']} | "
-                f"{t.counts['warning']} | {t.counts['info']} | {', '.join(t.rules)} |"
-                for t in audit.risks[:10]]
-        out.append("")
-    out += ["## Index plan", ""]
-    if audit.plan:
+        rows += [f"| {cell(t.table)} | {t.score} | {t.counts['error']} | "
+                 f"{t.counts['warning']} | {t.counts['info']} | {', '.join(t.rules)} |"
+                 for t in audit.risks[:8]]
+        budget.add([*rows, ""])
+    shown: set[int] = set()
+    for tier in TIERS:
+        groups = audit.tier(tier)
+        if not groups or not budget.add([f"## {TIER_TITLES[tier]} ({len(groups)})", "",
+                                         f"_{TIER_REASONS[tier]}._", ""]):
+            continue
+        for group in groups:
+            if not budget.add(_group(group)):
+                break
+            shown.add(id(group))
+    plan_head = ["## Index plan", ""]
+    planned = 0
+    if not audit.plan:
+        budget.add([*plan_head, "No index to add.", ""])
+    elif budget.add(plan_head):
         for n, e in enumerate(audit.plan, 1):
-            out += [f"{n}. {ICONS[e.severity]} **{cell(e.index.table)}** "
-                    f"({e.severity}): {code(e.index.ddl)}"]
-            out += [f"   - `{cell(where)}`" + (f": {code(sql)}" if sql else "")
-                    for where, sql in e.queries]
-        out += ["", fenced("\n".join(e.index.ddl for e in audit.plan)), ""]
-    else:
-        out += ["No index to add.", ""]
-    out += ["## Findings by rule", ""]
-    for g in audit.by_rule:
-        out += [f"### {ICONS[g.severity]} {g.code} {g.name} ({len(g.items)})", "", g.summary,
-                "", "| Location | Table | Message |", "|---|---|---|"]
-        out += [f"| `{cell(i.where)}` | {cell(', '.join(i.tables[:1]))} | "
-                f"{cell(i.finding.message)} |" for i in g.items]
-        out.append("")
-    out += ["## Findings by table", ""]
-    shown = 0
-    for table, items in audit.by_table:
-        out += [f"### {table} ({len(items)})", ""]
-        for item in items:
-            if shown >= MAX_DETAILED:
-                out += [f"- `{cell(item.where)}` {item.finding.rule}: {cell(item.finding.message)}"]
-                continue
-            out += _finding(item)
-            shown += 1
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+            fixes = len(e.items)
+            if not budget.add([f"{n}. {ICONS[e.severity]} {code(e.index.ddl)} fixes {fixes} "
+                               f"finding{'s' if fixes != 1 else ''}"]):
+                break
+            planned += 1
+        budget.add([""])
+    skipped = [g for g in audit.groups if id(g) not in shown]
+    left_plan = len(audit.plan) - planned
+    if skipped or left_plan:
+        findings = sum(len(g.items) for g in skipped)
+        budget.close(f"*Not shown, to fit a pull-request comment: {len(skipped)} item"
+                     f"{'s' if len(skipped) != 1 else ''} ({findings} finding"
+                     f"{'s' if findings != 1 else ''}) and {left_plan} planned "
+                     f"index{'es' if left_plan != 1 else ''}. Run `sqllint audit` for "
+                     f"the full HTML report, or `sqllint indexes` for the whole plan.*")
+    return budget.text()

@@ -9,6 +9,35 @@ from sqllint.result import CheckResult
 
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 MAX_ROWS = 200
+GITHUB_COMMENT_LIMIT = 65_536  # characters a GitHub comment holds
+
+
+class Budget:
+    """Markdown built block by block, never longer than a GitHub comment: a block that
+    would not fit is refused, and room is kept for a last line saying what was left out."""
+
+    def __init__(self, limit: int = GITHUB_COMMENT_LIMIT, reserve: int = 600) -> None:
+        self.blocks: list[str] = []
+        self.size = 0
+        self.limit = limit - reserve
+        self.full = False
+
+    def add(self, lines: list[str]) -> bool:
+        if self.full:
+            return False
+        block = "\n".join(lines) + "\n"
+        if self.size + len(block) > self.limit:
+            self.full = True
+            return False
+        self.blocks.append(block)
+        self.size += len(block)
+        return True
+
+    def close(self, note: str) -> None:
+        self.blocks.append("\n" + note + "\n")
+
+    def text(self) -> str:
+        return "".join(self.blocks).rstrip() + "\n"
 
 
 def cell(text: str) -> str:
@@ -37,33 +66,41 @@ def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> str:
 
 
 def render(result: CheckResult) -> str:
-    out = ["## sqllint", ""]
+    budget = Budget()
     n = len(result.findings)
     if not n:
-        out.append(f"✅ No findings in {result.files} files ({result.statements} statements).")
-        return "\n".join(out) + "\n"
-    out.append(f"**{n} finding{'s' if n != 1 else ''}** ({severity_counts(result.findings)}) "
-               f"in {result.files} files ({result.statements} statements).")
-    out += ["", "| | Location | Rule | Message |", "|---|---|---|---|"]
+        budget.add(["## sqllint", "",
+                    f"✅ No findings in {result.files} files ({result.statements} statements)."])
+        return budget.text()
+    budget.add(["## sqllint", "",
+                f"**{n} finding{'s' if n != 1 else ''}** ({severity_counts(result.findings)}) "
+                f"in {result.files} files ({result.statements} statements).",
+                "", "| | Location | Rule | Message |", "|---|---|---|---|"])
     ordered = sorted(result.findings,
                      key=lambda f: (-SEVERITY_RANK[f.severity], *f.sort_key()))
+    rows = 0
     for f in ordered[:MAX_ROWS]:
         loc = f.location
-        out.append(f"| {ICONS[f.severity]} | `{cell(loc.path)}:{loc.line}:{loc.column}` | "
-                   f"{f.rule} {f.name} | {cell(f.message)} |")
-    if n > MAX_ROWS:
-        out.append(f"\n…and {n - MAX_ROWS} more (run `sqllint check` locally for all).")
-    fixes = [f for f in ordered if f.suggestion]
-    if fixes:
-        out += ["", "<details><summary>Suggested fixes</summary>", ""]
-        for f in fixes[:MAX_ROWS]:
-            out.append(f"**{f.rule}** `{cell(f.location.path)}:{f.location.line}`")
-            out += ["", fenced(f.suggestion or ""), ""]
-        out.append("</details>")
-    if result.indexes:
-        out += ["", "### Index plan", "",
-                "| Table | Index | Serves |", "|---|---|---|"]
+        if not budget.add([f"| {ICONS[f.severity]} | `{cell(loc.path)}:{loc.line}:"
+                           f"{loc.column}` | {f.rule} {f.name} | {cell(f.message)} |"]):
+            break
+        rows += 1
+    fixes = [f for f in ordered[:rows] if f.suggestion]
+    if fixes and budget.add(["", "<details><summary>Suggested fixes</summary>", ""]):
+        for f in fixes:
+            if not budget.add([f"**{f.rule}** `{cell(f.location.path)}:{f.location.line}`",
+                               "", fenced(f.suggestion or ""), ""]):
+                break
+        budget.full = False  # the closing tag must follow what was opened
+        budget.add(["</details>"])
+    if result.indexes and budget.add(["", "### Index plan", "",
+                                      "| Table | Index | Serves |", "|---|---|---|"]):
         for p in result.indexes:
-            serves = ", ".join(f"`{cell(s)}`" for s in p.serves)
-            out.append(f"| {cell(p.table)} | {code(p.ddl)} | {serves} |")
-    return "\n".join(out) + "\n"
+            serves = ", ".join(f"`{cell(s)}`" for s in p.serves[:10])
+            more = f" and {len(p.serves) - 10} more" if len(p.serves) > 10 else ""
+            if not budget.add([f"| {cell(p.table)} | {code(p.ddl)} | {serves}{more} |"]):
+                break
+    if rows < n:
+        budget.close(f"…and {n - rows} more finding{'s' if n - rows != 1 else ''} (run "
+                     f"`sqllint check` locally for all).")
+    return budget.text()
