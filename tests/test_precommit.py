@@ -9,6 +9,7 @@ sqllint's dependencies once per run: it takes a minute or two.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,10 +51,17 @@ def _hook_repo(tmp: Path) -> tuple[Path, str]:
             target = src / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    _git(src, "init", "-q")
+    _git(src, "init", "-q", "-b", "main")
     _git(src, "add", "-A")
     _git(src, "commit", "-q", "-m", "sqllint under test")
     return src, _git(src, "rev-parse", "HEAD").strip()
+
+
+def _readme_snippet(src: Path) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
+    assert "rev: main" in snippet
+    return re.sub(r"(repo: )\S+", lambda m: m.group(1) + str(src), snippet, count=1)
 
 
 def _pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,15 +75,15 @@ def _pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProce
 @pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None,
                     reason="needs pre-commit and git (pip install -e '.[test]')")
 def test_pre_commit_hook_fails_on_a_bad_query_and_passes_once_fixed(tmp_path: Path) -> None:
-    src, rev = _hook_repo(tmp_path)
+    src, head = _hook_repo(tmp_path)
     repo = tmp_path / "project"
     (repo / "db" / "migrations").mkdir(parents=True)
     (repo / "db" / "migrations" / "0001_accounts.sql").write_text(SCHEMA)
     (repo / "app").mkdir()
     (repo / "app" / "account.sql").write_text(FIXED)
     (repo / "app" / "other.sql").write_text("SELECT * FROM accounts;\n")  # not passed
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {src}\n    rev: {rev}\n    hooks:\n      - id: sqllint\n")
+    # The README's snippet as written, pointed at the local copy.
+    (repo / ".pre-commit-config.yaml").write_text(_readme_snippet(src))
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "base")
@@ -98,3 +106,8 @@ def test_pre_commit_hook_fails_on_a_bad_query_and_passes_once_fixed(tmp_path: Pa
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "Passed" in output
+
+    # The README's way to pin the hook: `autoupdate --freeze` writes the commit.
+    proc = _pre_commit(repo, home, "autoupdate", "--freeze")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"rev: {head}" in (repo / ".pre-commit-config.yaml").read_text()
