@@ -16,6 +16,7 @@ from pglast import parser as pg
 from pglast.error import Error as PgError
 
 from sqllint.model import OffsetMap, Statement, StatementKind
+from sqllint.sources import sqlc
 from sqllint.sources.text import LineIndex
 
 try:  # 2-3x faster than json on pglast's trees, and it shares the key strings
@@ -299,10 +300,13 @@ def statements(path: str, text: str, *, migration: bool = False) -> Iterator[Sta
     """Every statement of a SQL file, parsed, with its position in the file."""
     blanked = blank_psql(text)
     lines = LineIndex(text)
+    sqlc_params = sqlc.is_sqlc_file(text)
     for span in split(blanked):
         sql = blanked[span.start : span.end]
         if not sql.strip():
             continue
+        if sqlc_params:
+            sql = sqlc.replace_params(sql)
         node, error, error_offset = parse(sql)
         if error is not None and ":" in sql:
             # psql replaces :var before the server sees the statement.
