@@ -115,9 +115,9 @@ class Cache:
 
     @staticmethod
     def for_config(config: Config) -> Cache | None:
-        if not enabled() or not config.cache:
-            return None
         custom = os.environ.get("SQLLINT_CACHE_DIR")
+        if not enabled() or not config.cache or not (config.rooted or custom):
+            return None  # no project root: nothing is written beside the given files
         return Cache(Path(custom) if custom else config.root / CACHE_DIR)
 
     # -- keys ---------------------------------------------------------------------------

@@ -44,6 +44,9 @@ class Config:
     cache: bool = True
     # Folders of other projects (with their own config) inside this one: not walked.
     skip_dirs: tuple[Path, ...] = ()
+    # False when no project root was found (no config, no VCS work tree): only the
+    # given paths are read, and no cache is written.
+    rooted: bool = True
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -77,6 +80,9 @@ _KEYS = {
 }
 
 
+VCS_MARKERS = (".git", ".hg")
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest sqllint.toml, or pyproject.toml with a [tool.sqllint] table, upward."""
     here = start if start.is_dir() else start.parent
@@ -88,6 +94,15 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def find_vcs_root(start: Path) -> Path | None:
+    """The nearest folder upward that is a work tree's top (``.git`` folder or file)."""
+    here = start if start.is_dir() else start.parent
+    for folder in [here, *here.parents]:
+        if any((folder / marker).exists() for marker in VCS_MARKERS):
+            return folder
+    return None
+
+
 def has_sqllint_config(folder: Path) -> bool:
     """Does ``folder`` hold a sqllint.toml or a pyproject.toml with [tool.sqllint]?"""
     pyproject = folder / "pyproject.toml"
@@ -96,18 +111,39 @@ def has_sqllint_config(folder: Path) -> bool:
 
 
 def _has_sqllint_table(path: Path) -> bool:
+    """A ``tool.sqllint`` table in any TOML spelling (``[tool.sqllint]``, ``[tool]`` with
+    ``sqllint = {…}``, dotted keys). A pyproject.toml that is not valid TOML is ours
+    when it mentions sqllint, so that loading it reports the error."""
     try:
-        return "[tool.sqllint" in path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
+    if "sqllint" not in text:
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool")
+    except tomllib.TOMLDecodeError:
+        return True
+    return isinstance(tool, dict) and "sqllint" in tool
+
+
+def unconfigured(start: Path) -> Config:
+    """The defaults for a path no config governs: the project is the VCS work tree it
+    is in, else nothing but the paths given."""
+    vcs = find_vcs_root(start)
+    if vcs is not None:
+        return Config(root=vcs.resolve())
+    here = start if start.is_dir() else start.parent
+    return Config(root=here.resolve(), rooted=False)
 
 
 def load_config(path: Path | None, start: Path | None = None) -> Config:
     """Read the config at ``path`` (or the nearest one from ``start``); defaults when none."""
     if path is None:
-        path = find_config((start or Path.cwd()).resolve())
+        where = (start or Path.cwd()).resolve()
+        path = find_config(where)
         if path is None:
-            return Config(root=Path.cwd())
+            return unconfigured(where)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqllint.catalog.build import CatalogBuilder
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
-from sqllint.discover import SourceFile, discover, display_path
+from sqllint.discover import SourceFile, applied_text, discover, display_path, is_large
 from sqllint.model import Statement, with_changes
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
 from sqllint.sources import sqlfile
@@ -78,8 +78,9 @@ def load_project(
     included: set[Path] = set()
     per_file: list[tuple[SourceFile, list[Statement]]] = []
     pending: list[tuple[int, ParseJob]] = []  # parsed below, all at once
+    large = is_large(files)
     for file in files:
-        if file.path in included:
+        if file.path in included or not file.read:
             continue
         content = _read(file, overrides)
         if content.problem:
@@ -87,23 +88,32 @@ def load_project(
             continue
         texts[file.display] = content.text
         migration = file.role in ("migration", "down")
+        # dbmate / goose files hold both directions: only the up part runs.
+        text = applied_text(content.text) if migration else content.text
         stmts: list[Statement] = []
         # psql includes (\i, \ir, \include; not \if) are read in order, here.
-        if file.lang != "python" and _INCLUDE.search(content.text):
-            stmts = _sql_with_includes(file, content.text, migration, texts, included, problems)
+        if file.lang != "python" and _INCLUDE.search(text):
+            stmts = _sql_with_includes(file, text, migration, texts, included, problems,
+                                       root=config.root if config.rooted else None)
         else:
-            pending.append((len(per_file), ParseJob(file.display, file.lang, content.text,
+            pending.append((len(per_file), ParseJob(file.display, file.lang, text,
                                                     migration)))
         per_file.append((file, stmts))
     parsed = parse_files([job for _, job in pending], config, progress=progress)
     for (at, _), stmts in zip(pending, parsed, strict=True):
-        per_file[at] = (per_file[at][0], stmts)
+        file = per_file[at][0]
+        if large and not file.target:
+            # Memory stays bounded on a large tree: of the files read only for the
+            # schema, only what can build it is kept.
+            stmts = [s for s in stmts if s.kind != "query"]
+        per_file[at] = (file, stmts)
 
-    ordered = _order(per_file)
+    # Discovery's order is the application order; never reordered by content.
+    ordered = [stmt for _, stmts in per_file for stmt in stmts]
     statements = [with_changes(stmt, seq=seq) for seq, stmt in enumerate(ordered)]
-    applies = {f.display: f.applies for f in files}
+    roles = {f.display: f.role for f in files}
     with gc_paused():
-        final, catalogs = _build_catalogs(statements, applies)
+        final, catalogs = _build_catalogs(statements, roles)
     return Project(
         config=config,
         files=tuple(files),
@@ -116,16 +126,22 @@ def load_project(
 
 
 def _build_catalogs(
-    statements: list[Statement], applies: Mapping[str, bool]
+    statements: list[Statement], roles: Mapping[str, str]
 ) -> tuple[Catalog, dict[int, Catalog]]:
     """The final catalog, and the catalog as it stood before each DDL statement and
     each query of a file that also holds DDL (snapshots share structure: cheap).
 
+    Only schema and migration files change the catalog, and framework migrations in
+    Python (``RunSQL``, ``op.execute``). DDL that application code runs does not: of
+    it, only temporary tables count, until the end of their file. Down migrations never.
+
     Not cached: building it (0.5 s on pg_regress) is three times faster than unpickling
     its snapshots, which share structure in memory but not in a pickle.
     """
-    # Queries in files without DDL of their own see the whole schema.
+    # Statements of files that define nothing (queries, a REFRESH) see the whole
+    # schema; those of migrations and of defining files, the schema as it stands.
     ddl_paths = {s.path for s in statements if s.node_type in _DEFINES_SCHEMA}
+    ddl_paths.update(path for path, role in roles.items() if role == "migration")
     builder = CatalogBuilder()
     catalogs: dict[int, Catalog] = {}
     path = None
@@ -139,32 +155,23 @@ def _build_catalogs(
             if stmt.path in ddl_paths:
                 catalogs[stmt.seq] = builder.snapshot()
         else:
-            catalogs[stmt.seq] = builder.snapshot()
-            if applies.get(stmt.path, True):
+            if stmt.path in ddl_paths:
+                catalogs[stmt.seq] = builder.snapshot()
+            role = roles.get(stmt.path, "schema")  # an included file: its includer's
+            if role in ("schema", "migration") or (
+                role == "source" and (stmt.migration or _temporary(stmt))
+            ):
                 builder.apply(stmt)
+    builder.end_session()  # the last file's temporary tables end with it too
     return builder.snapshot(), catalogs
 
 
-def _order(per_file: list[tuple[SourceFile, list[Statement]]]) -> list[Statement]:
-    """Schema files, then migrations by version, then the rest.
-
-    A schema file beside migrations is either the base the migrations build on (it
-    must come first) or a dump of their end state (applying it first is harmless:
-    the migrations redefine the same objects).
-    """
-
-    def rank(item: tuple[SourceFile, list[Statement]]) -> int:
-        file, stmts = item
-        if file.role in ("migration", "down"):
-            return 1
-        if any(s.node_type in _DEFINES_SCHEMA for s in stmts):
-            return 0
-        return 2
-
-    out: list[Statement] = []
-    for _, stmts in sorted(per_file, key=rank):  # stable: discovery order within a rank
-        out.extend(stmts)
-    return out
+def _temporary(stmt: Statement) -> bool:
+    """Does ``stmt`` create a temporary table (``CREATE TEMP TABLE``, ``… AS``)?"""
+    node = stmt.node or {}
+    rel = (node.get("CreateStmt", {}).get("relation")
+           or node.get("CreateTableAsStmt", {}).get("into", {}).get("rel") or {})
+    return bool(rel.get("relpersistence") == "t")
 
 
 def _sql_with_includes(
@@ -175,6 +182,7 @@ def _sql_with_includes(
     included: set[Path],
     problems: list[FileProblem],
     depth: int = 0,
+    root: Path | None = None,
 ) -> list[Statement]:
     stmts = list(sqlfile.statements(file.display, text, migration=migration))
     if depth > 16 or not _INCLUDE.search(text):
@@ -191,7 +199,10 @@ def _sql_with_includes(
         if target in included or target == file.path:
             continue
         included.add(target)
-        content = read_text(target)
+        if root is not None and not target.is_relative_to(root):
+            content = FileText("", "outside the project root: not read")
+        else:
+            content = read_text(target)
         display = display_path(target)
         if content.problem:
             # Reported at the include, in the file that names it.
@@ -202,7 +213,7 @@ def _sql_with_includes(
         texts[display] = content.text
         child = replace(file, path=target, display=display, target=False)
         inner = _sql_with_includes(child, content.text, migration, texts, included, problems,
-                                   depth + 1)
+                                   depth + 1, root)
         line = lines.position(m.start())[0]
         at = sum(1 for s in stmts if s.line < line)
         stmts[at:at] = inner

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqllint.config import Config, find_config, has_sqllint_config, load_config
+from sqllint.config import Config, find_config, has_sqllint_config, load_config, unconfigured
 from sqllint.discover import SKIP_DIRS
 
 
@@ -34,37 +34,42 @@ def _nested_roots(folder: Path) -> list[Path]:
 def split_workspaces(paths: list[Path], config_path: Path | None) -> list[Workspace]:
     """Group the given paths into projects, each with the config that governs it.
 
-    With ``--config`` everything is one project. Otherwise each path belongs to the
-    nearest configuration above it, and a folder below a given folder that has its own
-    configuration is split off as a project of its own.
+    With ``--config`` everything is one project. Otherwise each path belongs to its
+    project root, found as ruff finds it: the nearest sqllint.toml or [tool.sqllint]
+    above it, else the VCS work tree it is in, else none (then only the given paths are
+    read). A folder below a given folder that has its own configuration is split off as
+    a project of its own.
     """
     if config_path is not None:
         return [Workspace(load_config(config_path), tuple(paths))]
     groups: dict[Path | None, list[Path]] = {}
     skip: dict[Path | None, list[Path]] = {}
+    configs: dict[Path | None, Config] = {}
+
+    def owner(start: Path) -> Path | None:
+        source = find_config(start)
+        if source is not None:
+            key: Path | None = source
+            if key not in configs:
+                configs[key] = load_config(source)
+            return key
+        config = unconfigured(start)
+        key = config.root if config.rooted else None
+        configs.setdefault(key, config)
+        return key
+
     for given in paths:
-        where = find_config(given.resolve() if given.exists() else given.resolve().parent)
+        where = owner(given.resolve() if given.exists() else given.resolve().parent)
         groups.setdefault(where, []).append(given)
         if given.is_dir():
             for nested in _nested_roots(given.resolve()):
-                owner = find_config(nested)
-                groups.setdefault(owner, []).append(nested)
+                groups.setdefault(owner(nested), []).append(nested)
                 skip.setdefault(where, []).append(nested)
     out: list[Workspace] = []
-    for source, members in groups.items():
-        if source is not None:
-            config = load_config(source)
-        else:
-            start = members[0] if members[0].is_dir() else members[0].parent
-            config = Config(root=Path.cwd() if _under(start, Path.cwd()) else start.resolve())
-        config = replace(config, skip_dirs=tuple(skip.get(source, ())))
+    for key, members in groups.items():
+        config = configs[key]
+        if key is None:  # no root: globs and exclusions are relative to the current folder
+            config = replace(config, root=Path.cwd().resolve())
+        config = replace(config, skip_dirs=tuple(skip.get(key, ())))
         out.append(Workspace(config, tuple(dict.fromkeys(members))))
     return out
-
-
-def _under(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True

@@ -191,6 +191,7 @@ def test_stdin_buffer_of_a_file_not_yet_saved(tmp_path: Path, monkeypatch: pytes
     import io
 
     _repo(tmp_path, {"schema.sql": SCHEMA})
+    (tmp_path / ".git").mkdir()  # the project root: the work tree
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "stdin", io.StringIO("SELECT * FROM vms WHERE id = 1;\n"))
     code, out, err = _run(["check", "--stdin-filename", "new/q.sql", "-"], capsys)

@@ -48,6 +48,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "db").mkdir()
     (tmp_path / "db" / "schema.sql").write_text(SCHEMA)
     (tmp_path / "queries.sql").write_text("-- queries\n" + STAR)
+    (tmp_path / "sqllint.toml").write_text("# the project root\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SQLLINT_CACHE", "0")
     return tmp_path
