@@ -74,11 +74,11 @@ def migration_version(path: Path, config: Config) -> tuple[Role, tuple[int, ...]
 
     The version comes from the whole path: the numbers leading the file name, after
     those of the numbered folders it sits in (``delta/54/01_x.sql`` is (54, 1), diesel's
-    ``2019-01-01-120000_x/up.sql`` is (2019, 1, 1, 120000)).
+    ``2019-01-01-120000_x/up.sql`` is the number 20190101120000).
     """
     configured = _glob_match(path, config.migrations, config.root)
-    if not configured and _glob_match(path, config.schema, config.root):
-        return None  # named as a schema file
+    if not configured and (config.migrations or _glob_match(path, config.schema, config.root)):
+        return None  # the configured migrations are all of them; or named as schema
     name = path.name
     lower = name.lower()
     sqitch = _sqitch(path)
@@ -117,7 +117,12 @@ def migration_version(path: Path, config: Config) -> tuple[Role, tuple[int, ...]
 
 
 def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.split(r"[._-]", version) if part.isdigit())
+    """``1.2`` and ``2_1`` are two numbers (Flyway); a dash joins the digits of one
+    timestamp (diesel's ``2019-01-01-120000`` is 20190101120000, as diesel compares it)."""
+    parts = [p for p in re.split(r"[._]", version.replace("-", "")) if p.isdigit()]
+    # Timestamps compare as the strings their tools compare (diesel's
+    # 2025-11-19-091444-0000 is before 2026-01-20-162913): padded on the right.
+    return tuple(int(p.ljust(24, "0")) if len(p) >= 12 else int(p) for p in parts)
 
 
 def _folder_version(path: Path) -> tuple[int, ...]:
