@@ -90,6 +90,8 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None) -> Chec
         indexes=tuple(indexes),
         files=len(project.files),
         statements=len(project.statements),
+        schema_found=not project.catalog.empty,
+        schema_tables=len(project.catalog.tables),
     )
 
 

@@ -39,11 +39,34 @@ def _workspaces(config_path: str | None, paths: Sequence[str], virtual: Sequence
     for p in given:
         if not p.exists() and not p.is_symlink() and p not in virtual:
             raise UserError(f"{p}: no such file or directory")
+    for option in ("select", "ignore"):
+        _check_codes(f"--{option}", overrides.get(option) or ())
     try:
         spaces = split_workspaces(given, Path(config_path) if config_path else None)
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
+    for space in spaces:
+        _check_config_codes(space.config)
     return [replace(w, config=w.config.with_overrides(**overrides)) for w in spaces]
+
+
+def _check_codes(where: str, codes: Sequence[str]) -> None:
+    from sqllint.codes import first_unknown, unknown_message
+
+    bad = first_unknown(codes)
+    if bad is not None:
+        raise UserError(f"{where}: {unknown_message(bad)}")
+
+
+def _check_config_codes(config: Config) -> None:
+    """Unknown codes in ``select``, ``ignore`` and ``per-file-ignores`` are errors."""
+    from sqllint.discover import display_path
+
+    where = display_path(config.source) if config.source else "config"
+    _check_codes(f"{where}: select", config.select)
+    _check_codes(f"{where}: ignore", config.ignore)
+    for glob, codes in config.per_file_ignores:
+        _check_codes(f"{where}: per-file-ignores '{glob}'", codes)
 
 
 def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | None = None,
@@ -105,12 +128,15 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "markdown"]
               help="Colour the text output [default: on a terminal, unless NO_COLOR is set].")
 @click.option("--show-source", is_flag=True,
               help="Show the source line(s) under each finding in text output.")
+@click.option("--show-files", is_flag=True,
+              help="List the files read, in the order they apply, with their role; "
+                   "check nothing.")
 def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None,
           config_path: str | None, fail_on: str | None, baseline: str | None,
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
           output: str | None, exit_zero: bool, statistics: bool, no_cache: bool,
           exclude: str | None, extend_exclude: str | None, postgres_version: int | None,
-          quiet: bool, color: bool | None, show_source: bool) -> None:
+          quiet: bool, color: bool | None, show_source: bool, show_files: bool) -> None:
     """Lint SQL files, migrations and SQL in Python."""
     from sqllint.report import FORMATS
     from sqllint.result import merge_results
@@ -129,6 +155,10 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
     spaces = [replace(w, config=replace(_excluding(w.config, exclude, extend_exclude),
                                         cache=w.config.cache and not no_cache))
               for w in spaces]
+    if show_files:
+        click.echo(_files_listing(spaces, overrides, "json" if fmt == "json" else "text"),
+                   nl=False)
+        return
     results = []
     project = None
     for space in spaces:
@@ -299,13 +329,34 @@ def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
         click.echo(str(folder / plan_file.name))
 
 
+def _files_listing(spaces: Sequence[Any], overrides: dict[Path, str], fmt: str) -> str:
+    """Every file each project reads, in application order, with its role."""
+    from sqllint.discover import discover
+    from sqllint.report.files import render_files_json, render_files_text
+
+    files = []
+    for space in spaces:
+        try:
+            files.extend(discover(space.paths, space.config, virtual=overrides))
+        except DiscoveryError as exc:
+            raise UserError(str(exc)) from exc
+    return render_files_json(files) if fmt == "json" else render_files_text(files)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def schema(paths: tuple[str, ...], config_path: str | None, fmt: str) -> None:
+@click.option("--files", "files", is_flag=True,
+              help="List the schema and migration files in the order applied, with their "
+                   "role, instead of the catalog.")
+def schema(paths: tuple[str, ...], config_path: str | None, fmt: str, files: bool) -> None:
     """Print the catalog as sqllint built it from the DDL."""
     from sqllint.report.schema import schema_json, schema_text
+
+    if files:
+        click.echo(_files_listing(_workspaces(config_path, paths), {}, fmt), nl=False)
+        return
 
     for project in _projects(config_path, paths):
         if fmt == "json":

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pathspec
 
-from sqllint.config import Config, ConfigError
+from sqllint.config import Config
 
 Role = Literal["migration", "down", "schema", "source"]
 Lang = Literal["sql", "python"]
@@ -77,8 +77,16 @@ def migration_version(path: Path, config: Config) -> tuple[Role, tuple[int, ...]
     ``2019-01-01-120000_x/up.sql`` is the number 20190101120000).
     """
     configured = _glob_match(path, config.migrations, config.root)
-    if not configured and (config.migrations or _glob_match(path, config.schema, config.root)):
+    found = _by_layout(path, config, configured)
+    if found is None or found[0] == "down" or configured:
+        return found
+    if config.migrations or _glob_match(path, config.schema, config.root):
         return None  # the configured migrations are all of them; or named as schema
+    return found
+
+
+def _by_layout(path: Path, config: Config, configured: bool
+               ) -> tuple[Role, tuple[int, ...]] | None:
     name = path.name
     lower = name.lower()
     sqitch = _sqitch(path)
@@ -418,9 +426,9 @@ def _configured_files(config: Config) -> dict[Path, None]:
                 hits[glob] = 1
     missing = [g for g, n in hits.items() if not n]
     if missing:
-        where = f"{config.source}: " if config.source else ""
+        where = f"{display_path(config.source)}: " if config.source else ""
         key = "schema" if missing[0] in config.schema else "migrations"
-        raise ConfigError(f"{where}{key} glob '{missing[0]}' matches no file under "
+        raise DiscoveryError(f"{where}{key} glob '{missing[0]}' matches no file under "
                           f"{display_path(config.root)}")
     return found
 

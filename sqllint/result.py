@@ -28,6 +28,10 @@ class CheckResult:
     files: int
     statements: int
     stats: dict[str, Any] = field(default_factory=dict)
+    # Did the files read define any schema? When not, the schema rules had nothing to
+    # check against, and the reports say so (NO_SCHEMA).
+    schema_found: bool = True
+    schema_tables: int = 0
 
     def fails(self, fail_on: str) -> bool:
         bar = SEVERITY_RANK[fail_on]
@@ -43,4 +47,15 @@ def merge_results(results: list[CheckResult]) -> CheckResult:
         indexes=tuple(i for r in results for i in r.indexes),
         files=sum(r.files for r in results),
         statements=sum(r.statements for r in results),
+        schema_found=all(r.schema_found for r in results),
+        schema_tables=sum(r.schema_tables for r in results),
     )
+
+
+NO_SCHEMA = (
+    "No schema found: the files read define no table, so the schema rules (unknown "
+    "tables and columns, index advice, schema checks) are off. Point sqllint at the "
+    "schema with `schema = [...]` or `migrations = [...]` in sqllint.toml or "
+    "[tool.sqllint], or check from inside the project; `sqllint check --show-files` "
+    "lists what was read."
+)

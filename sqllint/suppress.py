@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(
@@ -54,3 +55,24 @@ def parse_suppressions(text: str, python: bool = False) -> Suppressions:
                 codes = _codes(m.group(1)) if m.group(1) else frozenset({ALL})
                 lines.setdefault(number, set()).update(codes)
     return Suppressions({k: frozenset(v) for k, v in lines.items()}, frozenset(file_codes))
+
+
+def directive_codes(text: str, python: bool = False) -> Iterator[tuple[int, int, str]]:
+    """(line, column, code) of every code a suppression comment names, 1-based: all
+    those of ``sqllint:`` directives, and the ``SL`` ones of a noqa comment (its other
+    codes belong to other linters)."""
+    if "sqllint:" not in text and not (python and "noqa" in text):
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = [(m.start(2), m.group(2), False) for m in _DIRECTIVE.finditer(line)]
+        if python:
+            found += [(m.start(1), m.group(1), True) for m in _NOQA.finditer(line)
+                      if m.group(1)]
+        for start, raw, noqa in found:
+            for code in re.finditer(r"[^\s,]+", raw):
+                # Codes only: the prose after them (``disable=SL101 slow on purpose``)
+                # and the codes other linters read in a noqa comment are not ours.
+                if not re.fullmatch(r"[A-Za-z]+\d+", code.group(0)) or (
+                        noqa and not code.group(0).upper().startswith("SL")):
+                    continue
+                yield number, start + code.start() + 1, code.group(0)

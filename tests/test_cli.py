@@ -52,7 +52,8 @@ def test_json_contract(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "rule": "SL101", "name": "select-star", "severity": "warning", "path": "q.sql",
         "line": 1, "column": 8}
     assert f["end_line"] == 1 and f["end_column"] == 9
-    assert report["summary"] == {"files": 2, "statements": 2, "findings": len(report["findings"])}
+    assert report["summary"] == {"files": 2, "statements": 2, "findings": len(report["findings"]),
+                                 "schema": {"found": True, "tables": 1}}
     assert code == 1
 
 

@@ -244,7 +244,8 @@ def test_a_glob_that_matches_nothing_is_a_config_error(
     monkeypatch.chdir(tmp_path)
     code, _, err = _cli(["check", "."], capsys)
     assert code == 2
-    assert "'db/typo/*.sql' matches no file" in err
+    assert err == ("sqllint: sqllint.toml: schema glob 'db/typo/*.sql' matches no file "
+                   "under .\n")
 
 
 def test_an_explicit_non_sql_file_is_not_read_as_sql(
@@ -398,3 +399,89 @@ def test_the_order_of_schema_globs_is_kept(tmp_path: Path) -> None:
     project = load_project([tmp_path], config)
     assert [Path(f.display).name for f in project.files] == ["b_tables.sql", "a_types.sql"]
     assert "public.t" in project.catalog.tables
+
+
+# -- saying what was read -----------------------------------------------------------------
+
+
+def test_show_files_lists_every_file_in_the_order_applied_with_its_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    (tmp_path / "sqllint.toml").write_text('migrations = ["migrations/*/up.sql"]\n')
+    _touch(tmp_path, "schema.sql", text="CREATE TABLE a (id int);\n")
+    _touch(tmp_path, "migrations/2020-02-01-000000_b/up.sql", text="CREATE TABLE b (id int);\n")
+    _touch(tmp_path, "migrations/2020-02-01-000000_b/down.sql", text="DROP TABLE b;\n")
+    _touch(tmp_path, "migrations/20200101000000_c/up.sql", text="CREATE TABLE c (id int);\n")
+    _touch(tmp_path, "app/jobs.py", text='cur.execute("DROP TABLE a")\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _cli(["check", "--show-files", "--format", "json", "."], capsys)
+    assert code == 0
+    rows = [(r["path"], r["role"], r.get("order")) for r in json.loads(out)["files"]]
+    assert rows == [
+        ("schema.sql", "schema", 1),
+        ("migrations/20200101000000_c/up.sql", "migration", 2),
+        ("migrations/2020-02-01-000000_b/up.sql", "migration", 3),
+        ("app/jobs.py", "source", None),
+        ("migrations/2020-02-01-000000_b/down.sql", "down", None)]
+    code, out, _ = _cli(["schema", "--files", "."], capsys)
+    assert out.splitlines()[:3] == [
+        "1  schema                         schema.sql",
+        "2  migration                      migrations/20200101000000_c/up.sql",
+        "3  migration                      migrations/2020-02-01-000000_b/up.sql"]
+    assert "down migration: not applied" in out and "code: its DDL is not applied" in out
+
+
+def test_no_schema_found_says_the_schema_rules_are_off_and_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    _touch(tmp_path, "q.sql", text="SELECT id FROM vms WHERE id = 1;\n")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _cli(["check", "q.sql"], capsys)
+    assert "No schema found" in out and "schema rules" in out and "schema = [...]" in out
+    _, out, _ = _cli(["check", "--format", "json", "q.sql"], capsys)
+    summary = json.loads(out)["summary"]
+    assert summary["schema"]["found"] is False
+    assert "schema = [...]" in summary["schema"]["note"]
+    assert {"files", "statements", "findings"} <= set(summary)
+    _touch(tmp_path, "schema.sql", text="CREATE TABLE vms (id int);\n")
+    _, out, _ = _cli(["check", "q.sql", "schema.sql"], capsys)
+    assert "No schema found" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["--select", "SL1O3"], None, "--select: unknown rule code 'SL1O3' (did you mean SL103?)"),
+        (["--ignore", "SL2O4"], None, "--ignore: unknown rule code 'SL2O4' (did you mean SL204?)"),
+        ([], 'select = ["SL", "SL999"]', "sqllint.toml: select: unknown rule code 'SL999'"),
+        ([], 'ignore = ["SL3011"]', "sqllint.toml: ignore: unknown rule code 'SL3011' "
+                                    "(did you mean SL301?)"),
+        ([], '[per-file-ignores]\n"tests/**" = ["SL12"]',
+         "sqllint.toml: per-file-ignores 'tests/**': unknown rule code 'SL12'"),
+    ],
+)
+def test_unknown_rule_codes_are_an_error_with_the_closest_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    args: list[str], config: str | None, message: str,
+) -> None:
+    if config is not None:
+        (tmp_path / "sqllint.toml").write_text(config + "\n")
+    _touch(tmp_path, "q.sql", text="SELECT 1;\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _cli(["check", *args, "q.sql"], capsys)
+    assert code == 2
+    assert err.startswith(f"sqllint: {message}"), err
+
+
+def test_known_codes_prefixes_and_all_are_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _touch(tmp_path, "q.sql", text="SELECT 1;\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _cli(["check", "--select", "SL1,SL204,ALL", "--ignore", "SL", "q.sql"],
+                        capsys)
+    assert code == 0, err

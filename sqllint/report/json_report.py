@@ -7,7 +7,7 @@ from typing import Any
 
 from sqllint import __version__
 from sqllint.model import Finding
-from sqllint.result import CheckResult
+from sqllint.result import NO_SCHEMA, CheckResult
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -39,8 +39,17 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
             "files": result.files,
             "statements": result.statements,
             "findings": len(result.findings),
+            "schema": _schema(result),
         },
     }
+
+
+def _schema(result: CheckResult) -> dict[str, Any]:
+    """Whether a schema was found, and when not, what that means and how to fix it."""
+    out: dict[str, Any] = {"found": result.schema_found, "tables": result.schema_tables}
+    if not result.schema_found:
+        out["note"] = NO_SCHEMA
+    return out
 
 
 def render(result: CheckResult) -> str:

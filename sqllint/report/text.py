@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqllint.model import Finding
-from sqllint.result import CheckResult
+from sqllint.result import NO_SCHEMA, CheckResult
 
 _SEVERITY_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 _FRAME_LINES = 3  # a longer span shows its first lines only
@@ -46,6 +46,8 @@ def render(result: CheckResult, *, color: bool = False, show_source: bool = Fals
             lines.extend("    " + part for part in f.suggestion.splitlines())
     if not quiet:
         lines.append(summary_line(result))
+        if not result.schema_found:
+            lines.append(NO_SCHEMA)
     return "\n".join(lines) + "\n" if lines else ""
 
 
