@@ -458,8 +458,8 @@ def test_no_schema_found_says_the_schema_rules_are_off_and_how_to_fix_it(
         (["--select", "SL1O3"], None, "--select: unknown rule code 'SL1O3' (did you mean SL103?)"),
         (["--ignore", "SL2O4"], None, "--ignore: unknown rule code 'SL2O4' (did you mean SL204?)"),
         ([], 'select = ["SL", "SL999"]', "sqllint.toml: select: unknown rule code 'SL999'"),
-        ([], 'ignore = ["SL3011"]', "sqllint.toml: ignore: unknown rule code 'SL3011' "
-                                    "(did you mean SL301?)"),
+        ([], 'ignore = ["SL1O9"]', "sqllint.toml: ignore: unknown rule code 'SL1O9' "
+                                   "(did you mean SL109?)"),
         ([], '[per-file-ignores]\n"tests/**" = ["SL12"]',
          "sqllint.toml: per-file-ignores 'tests/**': unknown rule code 'SL12'"),
     ],

@@ -532,6 +532,8 @@ class CatalogBuilder:
         into = node.get("into") or {}
         rel = into.get("rel") or {}
         schema, name = _rangevar(rel)
+        if rel.get("relpersistence") == "t":  # CREATE TEMP TABLE … AS: ends with its file
+            schema = "pg_temp"
         if node.get("if_not_exists") and _key(schema, name) in self.tables:
             return
         kind: TableKind = "matview" if node.get("objtype") == "OBJECT_MATVIEW" else "table"

@@ -1,0 +1,6 @@
+BEGIN;
+CREATE TABLE flipr.users (
+    nickname text PRIMARY KEY,
+    password text NOT NULL
+);
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+SELECT nickname, password FROM flipr.users WHERE FALSE;
+ROLLBACK;
