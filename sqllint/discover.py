@@ -442,8 +442,8 @@ def _source_file(path: Path, config: Config, given: bool | None) -> SourceFile:
         role, version = mig
     elif _glob_match(path, config.schema, config.root):
         role, version = "schema", ()
-    elif lang == "sql" and not config.schema:
-        # No schema named: every SQL file that is not a migration is schema.
+    elif lang == "sql" and not config.schema and not config.migrations:
+        # Nothing configured: every SQL file that is not a migration is schema.
         role, version = "schema", ()
     else:
         role, version = "source", ()

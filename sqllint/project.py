@@ -90,6 +90,8 @@ def load_project(
         migration = file.role in ("migration", "down")
         # dbmate / goose files hold both directions: only the up part runs.
         text = applied_text(content.text) if migration else content.text
+        if large and not file.target and file.lang == "sql":
+            text = _schema_only(text)
         stmts: list[Statement] = []
         # psql includes (\i, \ir, \include; not \if) are read in order, here.
         if file.lang != "python" and _INCLUDE.search(text):
@@ -164,6 +166,31 @@ def _build_catalogs(
                 builder.apply(stmt)
     builder.end_session()  # the last file's temporary tables end with it too
     return builder.snapshot(), catalogs
+
+
+_QUERY_START = re.compile(
+    r"(?:\s+|--[^\n]*|/\*.*?\*/)*(?:SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE|EXPLAIN"
+    r"|COPY|MERGE)\b", re.I | re.S)
+
+
+def _schema_only(text: str) -> str:
+    """``text`` with its queries blanked, positions kept: on a tree too large to hold
+    every query's parse tree, a file read only for the schema keeps what builds it."""
+    from pglast import parser as pg
+
+    try:
+        slices = pg.split(text, with_parser=False, only_slices=True)
+    except Exception:  # psql meta-commands, a lexical error: read it whole
+        return text
+    out: list[str] = []
+    at = 0
+    for piece in slices:
+        if _QUERY_START.match(text, piece.start):
+            out.append(text[at:piece.start])
+            out.append(re.sub(r"[^\n]", " ", text[piece.start:piece.stop]))
+            at = piece.stop
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _temporary(stmt: Statement) -> bool:

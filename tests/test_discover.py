@@ -409,8 +409,10 @@ def test_show_files_lists_every_file_in_the_order_applied_with_its_role(
 ) -> None:
     import json
 
-    (tmp_path / "sqllint.toml").write_text('migrations = ["migrations/*/up.sql"]\n')
+    (tmp_path / "sqllint.toml").write_text('schema = ["schema.sql"]\n'
+                                           'migrations = ["migrations/*/up.sql"]\n')
     _touch(tmp_path, "schema.sql", text="CREATE TABLE a (id int);\n")
+    _touch(tmp_path, "queries/report.sql", text="CREATE TEMP TABLE r AS SELECT 1;\n")
     _touch(tmp_path, "migrations/2020-02-01-000000_b/up.sql", text="CREATE TABLE b (id int);\n")
     _touch(tmp_path, "migrations/2020-02-01-000000_b/down.sql", text="DROP TABLE b;\n")
     _touch(tmp_path, "migrations/20200101000000_c/up.sql", text="CREATE TABLE c (id int);\n")
@@ -424,7 +426,8 @@ def test_show_files_lists_every_file_in_the_order_applied_with_its_role(
         ("migrations/20200101000000_c/up.sql", "migration", 2),
         ("migrations/2020-02-01-000000_b/up.sql", "migration", 3),
         ("app/jobs.py", "source", None),
-        ("migrations/2020-02-01-000000_b/down.sql", "down", None)]
+        ("migrations/2020-02-01-000000_b/down.sql", "down", None),
+        ("queries/report.sql", "source", None)]
     code, out, _ = _cli(["schema", "--files", "."], capsys)
     assert out.splitlines()[:3] == [
         "1  schema                         schema.sql",
@@ -485,3 +488,14 @@ def test_known_codes_prefixes_and_all_are_accepted(
     code, _, err = _cli(["check", "--select", "SL1,SL204,ALL", "--ignore", "SL", "q.sql"],
                         capsys)
     assert code == 0, err
+
+
+def test_configured_files_are_the_whole_schema(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    _touch(tmp_path, "db/deploy/001_t.sql", text="CREATE TABLE t (id int);\n")
+    _touch(tmp_path, "db/test/t001.sql", text="CREATE TABLE fixture_only (id int);\n")
+    config = replace(Config(root=tmp_path), migrations=("db/deploy/*.sql",))
+    project = load_project([tmp_path], config)
+    assert "public.t" in project.catalog.tables
+    assert "public.fixture_only" not in project.catalog.tables
