@@ -129,8 +129,10 @@ def _numbers(version: str) -> tuple[int, ...]:
     timestamp (diesel's ``2019-01-01-120000`` is 20190101120000, as diesel compares it)."""
     parts = [p for p in re.split(r"[._]", version.replace("-", "")) if p.isdigit()]
     # Timestamps compare as the strings their tools compare (diesel's
-    # 2025-11-19-091444-0000 is before 2026-01-20-162913): padded on the right.
-    return tuple(int(p.ljust(24, "0")) if len(p) >= 12 else int(p) for p in parts)
+    # 2025-11-19-091444-0000 is before 2026-01-20-162913, and 2026-05-27-120000 before
+    # 2026-05-27-120000-0000): padded on the right, the shorter first.
+    return tuple(int(p.ljust(24, "0")) * 100 + len(p) if len(p) >= 12 else int(p)
+                 for p in parts)
 
 
 def _folder_version(path: Path) -> tuple[int, ...]:

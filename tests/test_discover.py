@@ -27,7 +27,8 @@ def _touch(root: Path, *names: str, text: str = "SELECT 1;\n") -> None:
         ("U3__undo.sql", "down", (3,)),
         ("000012_add_index.up.sql", "migration", (12,)),
         ("000012_add_index.down.sql", "down", (12,)),
-        ("20240101120000_create_users.sql", "migration", (int("20240101120000".ljust(24, "0")),)),
+        ("20240101120000_create_users.sql", "migration",
+         (int("20240101120000".ljust(24, "0")) * 100 + 14,)),
     ],
 )
 def test_migration_names(name: str, role: str, version: tuple[int, ...]) -> None:
@@ -292,16 +293,19 @@ def test_diesel_applies_up_and_never_down(tmp_path: Path) -> None:
     _touch(mig, "20190501000000_plain/up.sql", text="ALTER TABLE users ADD b int;\n")
     # ... and as strings: a longer timestamp of an earlier day is earlier.
     _touch(mig, "2019-09-01-120000-0000_zone/up.sql", text="ALTER TABLE users ADD z int;\n")
+    # ... and the shorter of two equal timestamps first.
+    _touch(mig, "2019-09-01-120000_before_zone/up.sql", text="ALTER TABLE users ADD y int;\n")
     assert _order(tmp_path) == [
         ("migrations/00000000000000_diesel_initial_setup/up.sql", "migration"),
         ("migrations/2019-03-01-120000_users/up.sql", "migration"),
         ("migrations/20190501000000_plain/up.sql", "migration"),
+        ("migrations/2019-09-01-120000_before_zone/up.sql", "migration"),
         ("migrations/2019-09-01-120000-0000_zone/up.sql", "migration"),
         ("migrations/2019-10-01-120000_more/up.sql", "migration"),
         ("migrations/2019-03-01-120000_users/down.sql", "down"),
         ("migrations/2019-10-01-120000_more/down.sql", "down")]
     project = load_project([tmp_path], Config(root=tmp_path))
-    assert project.catalog.tables["public.users"].column_names == ("id", "b", "z", "c")
+    assert project.catalog.tables["public.users"].column_names == ("id", "b", "y", "z", "c")
     assert not any("down.sql" in s.path for s in project.statements)  # never linted
 
 

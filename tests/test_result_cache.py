@@ -19,6 +19,7 @@ FILES = {
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()  # a project root: the cache lives there
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SQLLINT_CACHE", "1")
     monkeypatch.delenv("SQLLINT_CACHE_DIR", raising=False)
