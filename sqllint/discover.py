@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pathspec
 
-from sqllint.config import Config
+from sqllint.config import Config, find_vcs_root
 
 Role = Literal["migration", "down", "schema", "source"]
 Lang = Literal["sql", "python"]
@@ -305,8 +305,12 @@ def _walk(top: Path, config: Config, everything: bool = False) -> Iterator[Path]
     top_abs = Path(os.path.abspath(top))
     root = Path(os.path.abspath(config.root))
     if config.rooted and top_abs.is_relative_to(root):
+        # The .gitignore files of the work tree apply from its top down, as git reads
+        # them, even when the project root (a config) is a folder inside it.
         chain = [top_abs, *top_abs.parents]
-        for parent in reversed(chain[: chain.index(root) + 1]):
+        vcs = find_vcs_root(root)
+        end = chain.index(vcs) if vcs is not None and vcs in chain else chain.index(root)
+        for parent in reversed(chain[: end + 1]):
             _add_gitignore(parent, ignores)
     else:
         _add_gitignore(top_abs, ignores)

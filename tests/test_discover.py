@@ -503,3 +503,11 @@ def test_configured_files_are_the_whole_schema(tmp_path: Path) -> None:
     project = load_project([tmp_path], config)
     assert "public.t" in project.catalog.tables
     assert "public.fixture_only" not in project.catalog.tables
+
+
+def test_the_work_trees_gitignore_applies_to_a_project_inside_it(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    _touch(tmp_path, "svc/generated/big.sql", "svc/db/schema.sql")
+    config = Config(root=tmp_path / "svc")
+    assert [f.path.name for f in discover([tmp_path / "svc"], config)] == ["schema.sql"]
