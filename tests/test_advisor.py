@@ -87,3 +87,38 @@ def test_indexes_command_writes_a_migration(tmp_path: Path, monkeypatch: pytest.
     assert "events_kind_idx" in text  # the new index makes the old one redundant
     assert ("CREATE INDEX CONCURRENTLY IF NOT EXISTS events_kind_created_at_idx "
             "ON events (kind, created_at DESC);") in text
+
+
+def test_a_partial_index_is_usable_only_when_the_query_proves_its_where() -> None:
+    from sqllint.advisor.serve import usable
+    from sqllint.analysis.facts import query_facts
+    from sqllint.catalog.model import Catalog, Column, Index, IndexKey, Table
+    from sqllint.sources.sqlfile import parse
+
+    table = Table(schema="public", name="t", columns=tuple(
+        Column(n, ty) for n, ty in (("id", "bigint"), ("status", "text"), ("name", "text"),
+                                    ("amount", "integer"), ("at", "date"),
+                                    ("deleted_at", "timestamptz"))))
+    catalog = Catalog(tables={table.qualified: table}, names={"t": table.qualified})
+
+    def ok(where: str, sql_where: str) -> bool:
+        index = Index(name="i", schema="public", table=table.qualified,
+                      keys=(IndexKey(column="id"),),
+                      predicate=where)
+        node, error, _ = parse(f"SELECT id FROM t WHERE {sql_where}")
+        assert error is None
+        return usable(index, query_facts(node, catalog).predicates, table)
+
+    assert not ok("status = 'active' AND NOT name LIKE '~%'", "status = 'active'")
+    assert ok("status = 'active' AND NOT name LIKE '~%'",
+              "NOT name LIKE '~%' AND status = 'active'")
+    assert ok("status IN ('a', 'b')", "status = 'b'")
+    assert not ok("status IN ('a', 'b')", "status IN ('a', 'c')")
+    assert ok("status <> 'gone'", "status = 'here'")
+    assert not ok("status = 'active'", "status = $1")
+    assert ok("amount > 100", "amount >= 500") and not ok("amount > 100", "amount > 50")
+    assert ok("at >= '2024-01-01'", "at > '2024-06-30'")
+    assert not ok("at >= '2024-01-01'", "at > $1")
+    assert ok("deleted_at IS NULL", "deleted_at IS NULL AND id = $1")
+    assert ok("name IS NOT NULL", "name = $1")
+    assert not ok("lower(name) <> ''", "name = 'x'")

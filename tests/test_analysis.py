@@ -118,3 +118,57 @@ def test_data_flows_one_way() -> None:
                          else [])
                 for name in names:
                     assert not name.startswith(banned), f"{path.name} imports {name}"
+
+
+def _on(f, table: str):  # type: ignore[no-untyped-def]
+    """(column, op, value) of the predicates on the catalog table ``table``."""
+    return {(p.column, p.op, p.value) for p in f.predicates
+            if f.tables[p.ref].table is not None and f.tables[p.ref].table.name == table}
+
+
+def test_views_ctes_and_union_all_are_inlined(tmp_path: Path) -> None:
+    schema = SCHEMA + """
+CREATE VIEW running AS SELECT id, name, owner_id FROM vms WHERE state = 'running';
+CREATE TABLE archived_vms (id bigint PRIMARY KEY, name text, owner_id bigint);
+"""
+    (tmp_path / "schema.sql").write_text(schema)
+    project = load_project([tmp_path], Config(root=tmp_path))
+
+    def facts(sql: str):  # type: ignore[no-untyped-def]
+        node, error, _ = parse(sql)
+        assert error is None, error
+        return query_facts(node, project.catalog)
+
+    # a view: the outer filter reaches vms; the view's own filter is marked as the view's
+    f = facts("SELECT r.name FROM running r WHERE r.owner_id = $1")
+    assert ("owner_id", EQ, "param") in _on(f, "vms")
+    assert {p.source for p in f.predicates if p.column == "state"} == {"view"}
+    # a join key on a pulled-up subquery reaches its table
+    f = facts("SELECT u.email FROM users u JOIN (SELECT id, owner_id FROM vms) v "
+              "ON v.owner_id = u.id WHERE u.id = $1")
+    assert [(f.tables[j.left].name, j.left_column, f.tables[j.right].name, j.right_column)
+            for j in f.joins] == [("vms", "owner_id", "users", "id")]
+    # UNION ALL: every branch
+    f = facts("SELECT x.id FROM (SELECT id, owner_id FROM vms UNION ALL "
+              "SELECT id, owner_id FROM archived_vms) x WHERE x.owner_id = $1")
+    assert ("owner_id", EQ, "param") in _on(f, "vms") & _on(f, "archived_vms")
+    # a CTE used twice, or MATERIALIZED, is not inlined; LIMIT stops predicates too
+    for sql in ("WITH c AS (SELECT id, owner_id FROM vms) "
+                "SELECT a.id FROM c a JOIN c b ON a.id = b.id WHERE a.owner_id = $1",
+                "WITH c AS MATERIALIZED (SELECT id, owner_id FROM vms) "
+                "SELECT id FROM c WHERE owner_id = $1",
+                "SELECT id FROM (SELECT id, owner_id FROM vms LIMIT 10) s WHERE owner_id = $1"):
+        assert ("owner_id", EQ, "param") not in _on(facts(sql), "vms"), sql
+    # GROUP BY keeps its key columns whole: the filter on them is pushed, not others
+    f = facts("SELECT * FROM (SELECT owner_id, count(*) AS n FROM vms GROUP BY owner_id) g "
+              "WHERE g.owner_id = $1")
+    assert ("owner_id", EQ, "param") in _on(f, "vms")
+
+
+def test_whole_row_functions_and_unreadable_conjuncts(tmp_path: Path) -> None:
+    f = _facts(tmp_path, "SELECT id FROM vms v WHERE funding(v) >= v.owner_id")
+    assert not any(p.column == "owner_id" for p in f.predicates)  # v against itself
+    f = _facts(tmp_path, "SELECT id FROM vms WHERE NOT name LIKE '~%' AND (state = 'a' "
+                         "OR owner_id = 1) AND id IN (SELECT unnest($1::bigint[]))")
+    others = [p for p in f.predicates if p.op == "other"]
+    assert len(others) == 3 and all(p.column is None and not p.immutable for p in others)

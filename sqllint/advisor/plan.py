@@ -46,8 +46,8 @@ def plan_indexes(findings: list[Finding], ctx: Context) -> list[PlannedIndex]:
         request = f.index if isinstance(f.index, IndexRequest) else None
         if request is None and f.suggestion:
             request = parse_request(f.suggestion)
-        if request is None:
-            continue
+        if request is None or request.schema == "pg_temp":
+            continue  # a temporary table's indexes belong to the code that creates it
         if f.suggestion:
             suggestions.setdefault(id(request), set()).add(f.suggestion)
         where = f"{f.location.path}:{f.location.line}"

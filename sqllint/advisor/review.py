@@ -14,6 +14,7 @@ from sqllint import analysis
 from sqllint.advisor.serve import (
     PINNING,
     join_served,
+    key_ident,
     order_served,
     pred_ident,
     served_predicates,
@@ -71,10 +72,35 @@ class RefReview:
     def filter_served(self) -> bool:
         return any(i is not None for i in self.served) or self.probe_index is not None
 
+    @property
+    def narrowed(self) -> bool:
+        """An index already narrows this table to a few rows: an equality on the leading
+        key of a unique index (or the table is probed through an indexed join key). A
+        leftover filter is then checked on those rows; no index for it would be used.
+        (An equality on another selective column, or a range even one a partial index
+        serves, is not counted: the planner combines a second index with it when the
+        leftover filter is as selective, and the data decides.)"""
+        for p, index in zip(self.preds, self.served, strict=True):
+            if index is None or not index.keys:
+                continue
+            if (index.unique or index.primary) and p.op == EQ \
+                    and p.value in ("const", "param") and key_ident(index.keys[0]) == pred_ident(p):
+                return True
+            if index.predicate is not None and p.op == RANGE and _bounded_range(p, self.preds):
+                return True  # a window of a partial index's rows (the issue's events)
+        return self.probe_index is not None
+
+    def keyed_join(self, facts: QueryFacts) -> bool:
+        """Joined on a unique key of this table: the planner can reach its rows through
+        that key, one per row of the other side."""
+        return any(unique_pinned(self.indexes, (Predicate(
+            self.ref.index, EQ, "=", col, None, (col,), "param", (), -1, True),), self.table)
+            for col, _, _, _ in facts.joins_of(self.ref.index))
+
     def btree_preds(self) -> list[Predicate]:
         """Predicates an index on a plain column or an IMMUTABLE expression could serve."""
         return [p for p in self.preds
-                if p.op in BTREE_OPS and p.value not in ("self", "none")
+                if p.op in BTREE_OPS and p.value not in ("self", "none") and p.source != "view"
                 and (p.expr is None or p.immutable)]
 
     def served_by(self, pred: Predicate) -> Index | None:
@@ -149,6 +175,9 @@ def _review_refs(ctx: Context, facts: QueryFacts, catalog: Catalog) -> list[RefR
             if probe_index is not None:
                 break
         order, wanted, useful = _order_for(facts, scope, ref, preds, table)
+        if my_probes:
+            # Read once per row of the other side: no index on it delivers the order.
+            order, wanted, useful = (), False, False
         served_order = order_served(indexes, preds, order, table) if order else True
         out.append(RefReview(
             ref=ref, table=table, scope=scope, indexes=indexes, preds=preds,
@@ -163,29 +192,49 @@ def _review_refs(ctx: Context, facts: QueryFacts, catalog: Catalog) -> list[RefR
 def _probes(facts: QueryFacts, preds_by_ref: dict[int, list[Predicate]],
             served: dict[int, tuple[Index | None, ...]],
             indexes_of: dict[int, tuple[Index, ...]]) -> dict[int, list[tuple[str, JoinKey]]]:
-    """For every join key, the side a nested loop would probe."""
+    """For every join key, the side a nested loop would probe.
+
+    The outer (driving) side is the one restricted to a few rows: by an equality on a
+    selective column (indexed or not), by an indexed filter, by a LIMIT without ORDER
+    BY, or a side that is no table of the catalog (a subquery, a function, a view's
+    result). The other side is probed once per outer row.
+    """
     out: dict[int, list[tuple[str, JoinKey]]] = {}
     tables = facts.tables
 
     def driver(ref: int) -> bool:
         return any(i is not None for i in served.get(ref, ()))
 
+    def restricted(ref: TableRef) -> bool:
+        if driver(ref.index):
+            return True
+        table = ref.table
+        return table is not None and any(
+            p.op in (EQ, IN) and p.value in ("const", "param") and p.column is not None
+            and not low_cardinality(table, p) for p in preds_by_ref.get(ref.index, ()))
+
+    def bounded(ref: TableRef) -> bool:
+        scope = facts.scopes[ref.scope]
+        return scope.limit and not scope.order and scope.kind == "select"
+
     def drives(ref: TableRef) -> bool:
-        """Few rows come from ``ref``: an indexed filter, or not a table of the catalog."""
-        return ref.table is None or driver(ref.index)
+        """Few rows come from ``ref``."""
+        return not _probeable(ref) or restricted(ref) or bounded(ref)
 
     for j in facts.joins:
         a, b = tables[j.left], tables[j.right]
         if j.outer:
             probed, col = a, j.left_column
-        elif a.table is None and b.table is not None:
+        elif not _probeable(a) and _probeable(b):
             probed, col = b, j.right_column
-        elif b.table is None and a.table is not None:
+        elif not _probeable(b) and _probeable(a):
             probed, col = a, j.left_column
         elif b.nullable and not a.nullable:
             probed, col = b, j.right_column
         elif a.nullable and not b.nullable:
             probed, col = a, j.left_column
+        elif restricted(a) != restricted(b):
+            probed, col = (b, j.right_column) if restricted(a) else (a, j.left_column)
         elif driver(a.index) != driver(b.index):
             probed, col = (b, j.right_column) if driver(a.index) else (a, j.left_column)
         else:
@@ -200,6 +249,31 @@ def _probes(facts: QueryFacts, preds_by_ref: dict[int, list[Predicate]],
         if probed.index in indexes_of:
             out.setdefault(probed.index, []).append((col, j))
     return out
+
+
+def weak_range(pred: Predicate, preds: Sequence[Predicate]) -> bool:
+    """A range no index would be used for: an upper bound from the clock alone
+    (``ts < now() - interval '1 year'``), which selects the old rows, most of them.
+    (A one-sided ``$n`` range is not one: PostgreSQL guesses a third of the table, and
+    on a time-ordered column an index scan of a third is still cheaper.)"""
+    return pred.op == RANGE and pred.value == "runtime" and pred.operator in ("<", "<=") \
+        and not _bounded_range(pred, preds)
+
+
+def _bounded_range(pred: Predicate, preds: Sequence[Predicate]) -> bool:
+    """Bounded on both sides (``BETWEEN``, or ``>=`` and ``<`` on the same column)."""
+    if pred.operator == "BETWEEN":
+        return True
+    lower = pred.operator in (">", ">=")
+    ident = pred_ident(pred)
+    return any(q.op == RANGE and q is not pred and pred_ident(q) == ident
+               and q.operator in ((">", ">=") if not lower else ("<", "<="))
+               for q in preds)
+
+
+def _probeable(ref: TableRef) -> bool:
+    """A table (or materialized view) of the catalog, which an index could serve."""
+    return ref.table is not None and ref.table.kind in ("table", "matview")
 
 
 def _probe_ok(ref: TableRef, column: str, preds_by_ref: dict[int, list[Predicate]],
@@ -230,33 +304,6 @@ def _order_for(facts: QueryFacts, scope: Scope, ref: TableRef, preds: Sequence[P
     selective = any(not low_cardinality(table, p) for p in eqs)
     wanted = not selective and (scope.limit or bool(eqs))
     return scope.order, wanted, scope.limit
-
-
-def unique_rows(facts: QueryFacts, reviews: Sequence[RefReview], scope: Scope) -> set[int]:
-    """Refs of ``scope`` that yield at most one row (pinned by a unique key, or joined
-    by a unique key to such a ref)."""
-    by_ref = {r.ref.index: r for r in reviews}
-    pinned: set[int] = set()
-    for i in scope.refs:
-        r = by_ref.get(i)
-        if r is not None and unique_pinned(r.indexes, r.preds, r.table):
-            pinned.add(i)
-    changed = True
-    while changed:
-        changed = False
-        for i in scope.refs:
-            if i in pinned or i not in by_ref:
-                continue
-            r = by_ref[i]
-            cols = [col for col, other, _, _ in facts.joins_of(i) if other in pinned]
-            if not cols:
-                continue
-            extra = tuple(Predicate(i, EQ, "=", c, None, (c,), "param", (), -1, True)
-                          for c in cols)
-            if unique_pinned(r.indexes, r.preds + extra, r.table):
-                pinned.add(i)
-                changed = True
-    return pinned
 
 
 def pred_start(pred: Predicate) -> int:

@@ -17,12 +17,14 @@ The rules PostgreSQL's planner applies, statically:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from pglast import parser as pg
 
-from sqllint.analysis.expressions import expr_key, numeric, same_constant
+from sqllint.analysis.expressions import expr_key, literal_value, numeric, same_constant
 from sqllint.analysis.facts import query_facts
 from sqllint.analysis.model import (
     ARRAY_OP,
@@ -36,7 +38,9 @@ from sqllint.analysis.model import (
     JSONB_PATH,
     LIKE_INFIX,
     LIKE_PREFIX,
+    NEQ,
     NOT_NULL,
+    OTHER,
     RANGE,
     OrderKey,
     Predicate,
@@ -50,12 +54,20 @@ _GIST_OPS = frozenset({"&&", "@>", "<@", "<<", ">>", "-|-", "&<", "&>", "~=", "@
 PINNING = frozenset({EQ, IS_NULL, BOOL})
 
 
-def fk_served(columns: Iterable[str], indexes: Iterable[Index]) -> bool:
-    """True when some btree index's leading keys are exactly ``columns``, in any order."""
+def fk_served(columns: Iterable[str], indexes: Iterable[Index],
+              table: Table | None = None) -> bool:
+    """True when some btree index's leading keys are exactly ``columns``, in any order,
+    and the check PostgreSQL runs per deleted parent row (``col = $1 …``) can use it: a
+    partial index counts when that equality proves its WHERE (``WHERE col IS NOT
+    NULL``), which needs the ``table``."""
     wanted = set(columns)
     n = len(wanted)
+    probe = [Predicate(0, EQ, "=", c, None, (c,), "param", (), -1, True) for c in wanted]
     for index in indexes:
-        if index.method not in ("btree", "hash") or index.predicate_key is not None:
+        if index.method not in ("btree", "hash"):
+            continue
+        if index.predicate_key is not None and (table is None
+                                                or not usable(index, probe, table)):
             continue
         if index.method == "hash" and n != 1:
             continue
@@ -96,7 +108,8 @@ def pred_ident(pred: Predicate | OrderKey) -> str | None:
 
 @lru_cache(maxsize=2048)
 def _partial_conjuncts(predicate: str, table: Table) -> tuple[Predicate, ...] | None:
-    """A partial index's WHERE as predicates on ``table`` (None when it cannot be read)."""
+    """A partial index's WHERE as predicates on ``table``, one or more per top-level
+    conjunct; None when some conjunct cannot be read (then nothing proves it)."""
     name = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
     sql = f"SELECT 1 FROM {_quote_path(name)} WHERE {predicate}"
     try:
@@ -105,7 +118,20 @@ def _partial_conjuncts(predicate: str, table: Table) -> tuple[Predicate, ...] | 
         return None
     catalog = Catalog(tables={table.qualified: table}, names={table.name: table.qualified})
     facts = query_facts(node, catalog)
-    return tuple(p for p in facts.predicates if p.ref == 0)
+    preds = tuple(p for p in facts.predicates if p.ref == 0)
+    where = node["SelectStmt"].get("whereClause")
+    read = {id(p.conjunct) for p in preds}
+    if any(id(c) not in read for c in _top_conjuncts(where)):
+        return None
+    return preds
+
+
+def _top_conjuncts(node: Any) -> list[Any]:
+    """The top-level AND arguments of a WHERE (the clause itself when it is not an AND)."""
+    inner = node.get("BoolExpr") if isinstance(node, dict) else None
+    if isinstance(inner, dict) and inner.get("boolop") == "AND_EXPR":
+        return [c for arg in inner.get("args") or [] for c in _top_conjuncts(arg)]
+    return [node]
 
 
 def _quote_path(name: str) -> str:
@@ -125,10 +151,13 @@ def usable(index: Index, preds: Sequence[Predicate], table: Table) -> bool:
 
 
 def _implied(cond: Predicate, preds: Sequence[Predicate]) -> bool:
+    """Does some query predicate prove ``cond`` (one conjunct of an index's WHERE), as
+    PostgreSQL's ``predicate_implied_by`` would for a generic plan? A ``$n`` parameter
+    proves only ``IS NOT NULL``; anything not proved here is taken as unproved."""
     for p in preds:
-        if p.key == cond.key and (p.value == "const" or cond.op in (IS_NULL, NOT_NULL)):
-            return True
-        if pred_ident(p) != pred_ident(cond):
+        if p.key == cond.key and (p.value == "const" or cond.op in (IS_NULL, NOT_NULL, OTHER)):
+            return True  # the same clause, written the same way
+        if cond.op == OTHER or pred_ident(p) != pred_ident(cond):
             continue
         if cond.op == NOT_NULL and p.op in (EQ, IN, RANGE, LIKE_PREFIX, NOT_NULL, BOOL,
                                             JSONB_CONTAINS, JSONB_KEY):
@@ -141,6 +170,9 @@ def _implied(cond: Predicate, preds: Sequence[Predicate]) -> bool:
         if cond.op == IN and p.op in (EQ, IN, BOOL) and p.consts and all(
                 any(same_constant(v, c) for c in cond.consts) for v in p.consts):
             return True
+        if cond.op == NEQ and p.op in (EQ, IN) and p.consts and len(cond.consts) == 1 and all(
+                _differ(v, cond.consts[0]) for v in p.consts):
+            return True  # status = 'open' proves status <> 'deleted'
         if cond.op == IS_NULL and p.op == IS_NULL:
             return True
         if cond.op == RANGE and p.op in (RANGE, EQ) and _range_implies(p, cond):
@@ -148,19 +180,45 @@ def _implied(cond: Predicate, preds: Sequence[Predicate]) -> bool:
     return False
 
 
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+
+
+def _compare(a: str, b: str) -> int | None:
+    """-1, 0 or 1 comparing two constants (numbers, or ISO dates and times in the same
+    form); None when they cannot be compared statically."""
+    x, y = numeric(a), numeric(b)
+    if x is not None and y is not None:
+        return (x > y) - (x < y)
+    s, t = literal_value(a), literal_value(b)
+    if _ISO_TIME.fullmatch(s) and _ISO_TIME.fullmatch(t) and len(s) == len(t):
+        return (s > t) - (s < t)
+    return None
+
+
+def _differ(a: str, b: str) -> bool:
+    """Two constants that are certainly different values (numbers, or two string
+    literals of the same type)."""
+    order = _compare(a, b)
+    if order is not None:
+        return order != 0
+    return a.startswith("'") and b.startswith("'") and numeric(a) is None \
+        and numeric(b) is None and a.split("::")[1:] == b.split("::")[1:] \
+        and literal_value(a) != literal_value(b)
+
+
 def _range_implies(p: Predicate, cond: Predicate) -> bool:
-    if len(p.consts) != 1 or len(cond.consts) != 1:
+    """``p`` (a comparison or an equality with one constant) proves the range ``cond``."""
+    if len(p.consts) != 1 or len(cond.consts) != 1 or p.operator not in (
+            "=", "<", "<=", ">", ">=") or cond.operator not in ("<", "<=", ">", ">="):
         return False
-    a, b = numeric(p.consts[0]), numeric(cond.consts[0])
-    if a is None or b is None:
+    order = _compare(p.consts[0], cond.consts[0])
+    if order is None:
         return False
     op, want = p.operator, cond.operator
-    if want in (">", ">="):
-        if op == "=" or op in (">", ">="):
-            return a > b or (a == b and (want == ">=" or op == ">"))
-    if want in ("<", "<="):
-        if op == "=" or op in ("<", "<="):
-            return a < b or (a == b and (want == "<=" or op == "<"))
+    if want in (">", ">=") and op in ("=", ">", ">="):
+        return order > 0 or (order == 0 and (want == ">=" or op == ">"))
+    if want in ("<", "<=") and op in ("=", "<", "<="):
+        return order < 0 or (order == 0 and (want == "<=" or op == "<"))
     return False
 
 

@@ -24,6 +24,7 @@ from sqllint.analysis.expressions import (
     same_constant,
     sval,
 )
+from sqllint.analysis.inline import Inlining
 from sqllint.analysis.model import (
     AGGREGATES,
     ARRAY_OP,
@@ -98,18 +99,22 @@ def query_facts(node: dict[str, Any] | None, catalog: Catalog, *,
     return builder.freeze(fkind)
 
 
-class _Builder(NameResolution, PredicateReading, OrderReading):
+class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
     """One walk over a statement's clauses; the parts record what each clause says."""
 
     def freeze(self, kind: str) -> QueryFacts:
+        self._inline()
         scopes = tuple(
             Scope(index=s.index, kind=s.kind, parent=s.parent, context=s.context,
-                  location=s.location, refs=tuple(s.refs), order=s.order, limit=s.limit,
+                  location=s.location, refs=tuple(s.refs), order=() if s.view else s.order,
+                  limit=s.limit,
                   limit_location=s.limit_location, offset=s.offset,
                   offset_param=s.offset_param, offset_location=s.offset_location,
                   aggregate=s.aggregate, group_by=s.group_by, distinct=s.distinct,
-                  windows=tuple(s.windows), where=s.where, stars=tuple(s.stars),
-                  into=s.into, children=tuple(s.children))
+                  # a view's body: what it reads and filters, not its own clauses
+                  windows=() if s.view else tuple(s.windows), where=s.where,
+                  stars=() if s.view else tuple(s.stars), into=s.into,
+                  children=tuple(s.children))
             for s in self.scopes
         )
         return QueryFacts(kind=kind, tables=tuple(self.tables), scopes=scopes,
@@ -135,6 +140,9 @@ class _Builder(NameResolution, PredicateReading, OrderReading):
                 out[name] = alias_cols or output_names(first_arm(query))
             env_ctes = out
             self.cte_scopes[name] = len(self.scopes)
+            if not recursive and "SelectStmt" in query \
+                    and cte.get("ctematerialized") != "CTEMaterializeAlways":
+                self.inline_ctes.add(len(self.scopes))
             cols = self._subquery(query, parent_env, scope, "cte", env_ctes)
             out[name] = alias_cols or cols
         return out
@@ -172,6 +180,8 @@ class _Builder(NameResolution, PredicateReading, OrderReading):
             left = self._subquery({"SelectStmt": node.get("larg") or {}}, outer, index, "arm",
                                   ctes)
             self._subquery({"SelectStmt": node.get("rarg") or {}}, outer, index, "arm", ctes)
+            self.scopes[index].setop = (str(op).removeprefix("SETOP_").lower()
+                                        + (" all" if node.get("all") else ""))
             env = Env(index, outer, ctes)
             env.outputs = frozenset(left or ())
             self._tail(node, env, index)
@@ -205,15 +215,22 @@ class _Builder(NameResolution, PredicateReading, OrderReading):
                     self._star(fields, val["ColumnRef"], env, index)
                     continue
             self._expr(val, env, index, "target")
+        inlined = context not in ("top", "exists", "scalar", "in", "array", "insert")
+        if inlined:  # what a predicate or join key outside could reach (see inline)
+            draft.outputs = self._plain_outputs(targets, env)
         if node.get("groupClause"):
             draft.group_by = True
             self._expr(node.get("groupClause"), env, index, "group")
+            if inlined:
+                draft.keys = self._key_columns(node.get("groupClause"), draft.keys)
         if node.get("havingClause") is not None:
             draft.aggregate = True
             self._expr(node.get("havingClause"), env, index, "having")
         if node.get("distinctClause") is not None:
             draft.distinct = True
             self._expr(node.get("distinctClause"), env, index, "group")
+            if inlined:
+                draft.keys = self._key_columns(node.get("distinctClause"), draft.keys)
         named = {}
         for win in node.get("windowClause") or []:
             wdef = win.get("WindowDef") if isinstance(win, dict) else None

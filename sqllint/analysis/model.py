@@ -71,7 +71,7 @@ class Predicate:
     location: int
     immutable: bool  # the left side could be an index expression
     jsonb: bool = False  # ``->>``/``#>>`` extraction
-    source: str = "where"  # "where" | "join"
+    source: str = "where"  # "where" | "join" | "view" (a view's own, see inline)
     node: Any = field(default=None, compare=False, repr=False)  # the left side's node
     conjunct: Any = field(default=None, compare=False, repr=False)
 

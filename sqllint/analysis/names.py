@@ -52,8 +52,11 @@ class NameResolution(BuilderState):
             cols2 = table.column_names
             if alias_cols:
                 cols2 = alias_cols + cols2[len(alias_cols):]
-        return self._add_ref(TableRef(len(self.tables), scope, "table", name, schema, alias,
-                                      location, table, cols2, target, nullable), env, scope)
+        ref = self._add_ref(TableRef(len(self.tables), scope, "table", name, schema, alias,
+                                     location, table, cols2, target, nullable), env, scope)
+        if table is not None and table.kind == "view" and not target:
+            self._inline_view(ref, table, scope)
+        return ref
 
     def _table(self, name: str, schema: str | None) -> Table | None:
         if schema is None:
@@ -158,8 +161,11 @@ class NameResolution(BuilderState):
 
     def _column(self, node: dict[str, Any], env: Env, clause: str) -> None:
         fields = node.get("fields") or []
+        if len(fields) == 2 and isinstance(fields[1], dict) and "A_Star" in fields[1]:
+            self._whole_row(node, env, sval(fields[0]))  # f(t.*)
+            return
         if not fields or any(not isinstance(f, dict) or "String" not in f for f in fields):
-            return  # t.* in an argument (row constructor), or an odd shape
+            return  # an odd shape
         location = loc(node)
         if len(fields) == 1:
             column = sval(fields[0])
@@ -167,6 +173,8 @@ class NameResolution(BuilderState):
             if found is not None:
                 if found[0] >= 0:
                     self.resolved[id(node)] = found
+                else:
+                    self._whole_row(node, env, column)  # f(t): the row of t
                 return
             if clause in ("order", "group") and column in env.outputs:
                 return
@@ -194,6 +202,13 @@ class NameResolution(BuilderState):
                                                ref))
             return
         self.resolved[id(node)] = (ref, column, depth)
+
+    def _whole_row(self, node: dict[str, Any], env: Env, alias: str) -> None:
+        """``t`` or ``t.*`` naming a whole row: it reads table reference ``t`` (so
+        ``funding(t) >= t.amount`` compares ``t`` with itself, not with a constant)."""
+        hit = lookup_alias(env, alias)
+        if hit is not None and hit[0] >= 0:
+            self.whole_rows[id(node)] = hit
 
     def _find_unqualified(self, env: Env | None, column: str) -> tuple[int, str, int] | None:
         depth = 0
@@ -229,6 +244,10 @@ class NameResolution(BuilderState):
             hit = self.resolved.get(id(column_ref))
             if hit is not None and hit[0] >= 0 and (depth is None or hit[2] == depth):
                 out.add(hit[0])
+            elif hit is None and self.whole_rows:
+                row = self.whole_rows.get(id(column_ref))
+                if row is not None and (depth is None or row[1] == depth):
+                    out.add(row[0])
         return out
 
     # -- predicates ---------------------------------------------------------------------

@@ -58,10 +58,27 @@ class PredicateReading(JoinReading):
             if kind == "BoolExpr" and inner.get("boolop") == "AND_EXPR":
                 stack.extend(reversed(inner.get("args") or []))
                 continue
+            read = len(self.predicates) + len(self.joins)
             try:
                 self._conjunct(kind, inner, cur, source)
+                if len(self.predicates) + len(self.joins) == read:
+                    self._residual(cur, source)
             except (KeyError, TypeError, IndexError, AttributeError, ValueError):
                 continue  # an odd shape: no predicate, never a crash
+
+    def _residual(self, node: dict[str, Any], source: str) -> None:
+        """A conjunct on one table reference that no index could evaluate as written
+        (``NOT name LIKE 'x%'``, ``a OR b``, ``f(t) > t.x``): an ``OTHER`` predicate,
+        kept so that a partial index whose WHERE says the same can be matched."""
+        link = node.get("SubLink")
+        reads = link.get("testexpr") if isinstance(link, dict) else node  # x IN (SELECT …)
+        own = self._refs_in(reads, 0)
+        if len(own) != 1 or self._refs_in(reads, None) != own:
+            return
+        self.predicates.append(Predicate(
+            ref=next(iter(own)), op=OTHER, operator="", column=None, expr=None, columns=(),
+            value="runtime", consts=(), location=loc(node), immutable=False, source=source,
+            conjunct=node))
 
     def _subject(self, node: Any) -> tuple[int, str | None, Any] | None:
         """(ref, column or None, node) when ``node`` reads exactly one ref of this scope."""

@@ -20,7 +20,7 @@ from sqllint.analysis.model import (
     TableRef,
     Window,
 )
-from sqllint.catalog.model import Catalog
+from sqllint.catalog.model import Catalog, Table
 
 
 class Env:
@@ -59,7 +59,13 @@ class ScopeDraft:
     stars: list[Star] = field(default_factory=list)
     into: bool = False
     children: list[int] = field(default_factory=list)
-
+    # For inlining (see ``inline``): the output columns that are plain columns of a
+    # FROM item, (name, (ref, column) or None), in order; the set operation; the
+    # DISTINCT ON / GROUP BY columns (None: plain DISTINCT, every output); a view body.
+    outputs: list[tuple[str, tuple[int, str] | None]] = field(default_factory=list)
+    setop: str = ""
+    keys: set[tuple[int, str]] | None = field(default_factory=set)
+    view: bool = False
 
 
 class BuilderState:
@@ -75,7 +81,10 @@ class BuilderState:
         self.problems: list[ColumnProblem] = []
         # id(ColumnRef dict) → (ref index, column, depth: 0 own scope, >0 outer)
         self.resolved: dict[int, tuple[int, str, int]] = {}
+        # id(ColumnRef dict) → (ref index, depth) for a whole-row reference (``f(t)``)
+        self.whole_rows: dict[int, tuple[int, int]] = {}
         self.cte_scopes: dict[str, int] = {}
+        self.inline_ctes: set[int] = set()  # scopes of CTEs PostgreSQL may inline
         self.depth = 0
 
 
@@ -107,4 +116,7 @@ class BuilderState:
         raise NotImplementedError
 
     def _order_keys(self, items: list[Any], env: Env, targets: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def _inline_view(self, ref: int, table: Table, scope: int) -> None:
         raise NotImplementedError

@@ -47,7 +47,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         for fk in table.foreign_keys:
             if not fk.columns or fk.origin.path not in ctx.targets:
                 continue
-            if fk_served(fk.columns, indexes):
+            if fk_served(fk.columns, indexes, table):
                 continue
             if ctx.config.table_size(table.qualified) == "small":
                 continue

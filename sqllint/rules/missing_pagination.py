@@ -1,25 +1,30 @@
 """
 ## What it does
-Reports a `SELECT` that can return an unbounded number of rows: no `LIMIT`/`FETCH`, not
-pinned to one row by equality on a primary key or unique constraint, not an aggregate.
+Reports a `SELECT` that returns every row of a large table: nothing restricts that
+table (no `WHERE` or join condition on it, and it is not joined to a table that is
+restricted), and no `LIMIT`/`FETCH` or aggregate bounds the result.
 
 ## Why is this bad?
 The result grows with the table. What returns 20 rows in development returns two
 million in production: the query, the network and the application's memory all grow
-with it, and a time range bounds it only loosely.
+with it.
 
 ## Example
 ```sql
-SELECT id, name FROM vms WHERE state = $1;
+SELECT id, name FROM vms;
 ```
 
 Use instead:
 ```sql
-SELECT id, name FROM vms WHERE state = $1 ORDER BY id LIMIT 100;
+SELECT id, name FROM vms ORDER BY id LIMIT 100;
 ```
-Not reported: `LIMIT`/`FETCH`; equality on every column of a unique key (also through
-joins on a unique key); aggregates (`count(*)`, `GROUP BY … sum(…)`); `EXISTS`;
-`SELECT … INTO`; queries that read only tables configured as small.
+Not reported: `LIMIT`/`FETCH`; any restriction on the table (an equality, a range, a
+pattern, `IS NULL`, a subquery condition — what a filter selects is the application's
+choice, and an unindexed filter is SL103's finding, not this one's); a join to a table
+that is restricted; aggregates (`count(*)`, `GROUP BY … sum(…)`); `EXISTS`;
+`SELECT … INTO`; temporary tables (a session's scratch rows); views (what a view
+returns is its author's choice); tables configured as small (`[tool.sqllint.tables]
+countries = "small"`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqllint import analysis
-from sqllint.advisor.review import QueryReview, RefReview, review, unique_rows
+from sqllint.advisor.review import QueryReview, RefReview, review
 from sqllint.advisor.serve import unique_pinned
-from sqllint.analysis.facts import EQ, Predicate, Scope
+from sqllint.analysis.model import EQ, NEQ, NOT_NULL, Predicate, QueryFacts, Scope
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
 
@@ -56,8 +61,8 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
         yield finding(
             __name__,
             query.location(0),
-            f"SELECT from {names} can return an unbounded number of rows: no LIMIT/FETCH "
-            f"and no equality on a unique key; page it (ORDER BY … LIMIT)",
+            f"SELECT from {names} returns every row: nothing restricts it and no "
+            f"LIMIT/FETCH bounds it; page it (ORDER BY … LIMIT)",
             statement=normalized(query.sql),
             table=tables[0],
         )
@@ -81,17 +86,36 @@ def _unbounded(qr: QueryReview, scope: Scope, seen: set[int]) -> list[str]:
                 out.extend(_unbounded(qr, sub, seen))
         return out
     refs = [r for r in qr.refs if r.ref.scope == scope.index]
-    pinned = unique_rows(facts, refs, scope)
+    bounded = _restricted(facts, scope)
     out = []
     for r in refs:
-        if r.ref.index in pinned or r.small or _joined_by_unique_key(qr, r):
+        if r.ref.index in bounded or r.small or r.table.schema == "pg_temp" \
+                or _joined_by_unique_key(qr, r):
             continue
         out.append(r.table.display)
     for i in scope.refs:
         ref = facts.tables[i]
         if ref.kind in ("cte", "subquery") and ref.source is not None \
-                and ref.source < len(facts.scopes):
+                and ref.source < len(facts.scopes) and i not in bounded:
             out.extend(_unbounded(qr, facts.scopes[ref.source], seen))
+    return out
+
+
+def _restricted(facts: QueryFacts, scope: Scope) -> set[int]:
+    """Refs of ``scope`` whose rows something selects: a predicate on them (other than
+    ``IS NOT NULL`` / ``<>``), a correlated subquery, or a join to such a ref."""
+    mine = set(scope.refs)
+    out = {p.ref for p in facts.predicates
+           if p.ref in mine and p.op not in (NOT_NULL, NEQ)}
+    out.update(j.right for j in facts.joins if j.outer and j.right in mine)
+    changed = bool(out)
+    while changed:
+        changed = False
+        for j in facts.joins:
+            for a, b in ((j.left, j.right), (j.right, j.left)):
+                if a in out and b in mine and b not in out:
+                    out.add(b)
+                    changed = True
     return out
 
 

@@ -22,7 +22,9 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS vms_organization_id_created_at_idx
 An index delivers the order when its keys after the equality-pinned ones are the
 `ORDER BY` columns, all in the index direction or all reversed (a backward scan). Not
 reported when a GIN (or other non-btree) index already serves the filter: there the
-sort of the few matching rows is the right plan. Tables configured as small are not
+sort of the few matching rows is the right plan. Not reported for a table read once
+per row of a join (the probed side): rows come in the driving side's order, and no
+index on the probed table can deliver the query's. Tables configured as small are not
 reported.
 """
 
