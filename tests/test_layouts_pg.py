@@ -9,6 +9,7 @@ renames a column before the index on it) or leaves a different catalog.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path
@@ -52,11 +53,49 @@ TOOL_ORDER = {
         "deploy/users.sql",
     ],
     "schema_order": ["a.sql", "b.sql", "c.sql", "d_functions.sql"],  # path order
+    "flyway": [  # versions as numbers; repeatable migrations after every versioned one
+        "db/migration/V1__init.sql",
+        "db/migration/V1_1__email.sql",
+        "db/migration/V2__email_key.sql",
+        "db/migration/V9__drop_name.sql",
+        "db/migration/V10__name_again.sql",
+        "db/migration/R__views.sql",
+    ],
+    "goose": [
+        "migrations/20210101000000_users.sql",
+        "migrations/20210201000000_orgs.sql",
+    ],
+    "python_deltas": [  # Python deltas among SQL ones, by (folder, file) number
+        "delta/1/01_create.sql",
+        "delta/2/01_drop_a.py",
+        "delta/2/02_add_b.sql",
+        "delta/10/01_index.py",
+    ],
+    "django": [
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_price.py",
+    ],
 }
 
 
+def _python_sql(text: str) -> list[str]:
+    """The SQL a Python migration runs going up: the first argument of each
+    ``execute(...)`` / ``RunSQL(...)`` call (never ``reverse_sql``)."""
+    out = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            if name in ("execute", "RunSQL") and isinstance(first, ast.Constant):
+                out.append(str(first.value))
+    return out
+
+
 def _up_part(text: str) -> str:
-    return re.sub(r"^-- migrate:up.*$", "", text.split("-- migrate:down")[0], flags=re.M)
+    """The part of a dbmate or goose file its tool runs going up."""
+    up = re.split(r"^-- (?:migrate:down|\+goose Down)", text, flags=re.M)[0]
+    return re.sub(r"^-- (?:migrate:up|\+goose Up).*$", "", up, flags=re.M)
 
 
 @pytest.mark.parametrize("layout", sorted(TOOL_ORDER))
@@ -66,7 +105,13 @@ def test_layout_catalog_matches_postgres(
     root = LAYOUTS / layout
     for rel in TOOL_ORDER[layout]:
         text = (root / rel).read_text(encoding="utf-8")
-        for part in _up_part(text).split(";\n") if layout == "dbmate" else [text]:
+        if rel.endswith(".py"):
+            parts = _python_sql(text)
+        elif layout in ("dbmate", "goose"):
+            parts = _up_part(text).split(";\n")
+        else:
+            parts = [text]
+        for part in parts:
             # dbmate runs CREATE INDEX CONCURRENTLY outside a transaction: statement by
             # statement, as the server requires.
             if part.strip():

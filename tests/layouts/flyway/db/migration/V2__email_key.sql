@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX accounts_email_key ON accounts (email);

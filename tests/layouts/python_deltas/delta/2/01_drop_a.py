@@ -1,0 +1,2 @@
+def run_upgrade(cur):
+    cur.execute("ALTER TABLE t DROP COLUMN a")
