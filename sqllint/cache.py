@@ -126,7 +126,8 @@ class Cache:
     def file_key(display: str, lang: str, migration: bool, text: str, config: Config) -> str:
         h = hashlib.sha256()
         for part in (code_fingerprint(), display, lang, str(migration),
-                     repr(config.sql_functions), str(config.postgres_version)):
+                     repr(config.sql_functions), str(config.postgres_version),
+                     repr(config.dialects), repr(config.placeholders)):
             h.update(part.encode("utf-8", errors="surrogatepass"))
             h.update(b"\x00")
         h.update(text.encode("utf-8", errors="surrogatepass"))

@@ -379,6 +379,8 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
             line, col = stmt.position(0)
             rows.append({"path": stmt.path, "line": line, "column": col, "kind": stmt.kind,
                          "origin": stmt.origin, "parsed": stmt.parsed,
+                         "dialect": stmt.dialect or "postgresql",
+                         "unchecked": stmt.unchecked or None,
                          "sql": stmt.sql.strip()})
     if fmt == "json":
         click.echo(json.dumps({"statements": rows}, indent=2, ensure_ascii=False))
@@ -386,7 +388,10 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
     for row in rows:
         flat = " ".join(str(row["sql"]).split())
         flat = flat if len(flat) <= 80 else flat[:77] + "..."
-        status = "" if row["parsed"] else " (does not parse)"
+        if row["unchecked"]:
+            status = f" (not checked: {row['unchecked']})"
+        else:
+            status = "" if row["parsed"] else " (does not parse)"
         click.echo(f"{row['path']}:{row['line']}:{row['column']}: {row['kind']} "
                    f"[{row['origin']}]{status} {flat}")
 

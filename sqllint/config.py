@@ -42,6 +42,11 @@ class Config:
     timeseries_tables: tuple[str, ...] = ()
     # False with --no-cache: the run neither reads nor writes .sqllint_cache.
     cache: bool = True
+    # Engines the project's SQL is written for besides PostgreSQL: a statement
+    # PostgreSQL rejects that is valid in one of them is reported as such (SL006).
+    dialects: tuple[str, ...] = ("postgresql",)
+    # Text substitutions applied before parsing (template markers): (marker, text).
+    placeholders: tuple[tuple[str, str], ...] = ()
     # Folders of other projects (with their own config) inside this one: not walked.
     skip_dirs: tuple[Path, ...] = ()
     # False when no project root was found (no config, no VCS work tree): only the
@@ -76,8 +81,10 @@ def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
 _KEYS = {
     "select", "ignore", "exclude", "schema", "migrations", "fail-on", "per-file-ignores",
     "sql-functions", "transactional-migrations", "postgres-version", "tables",
-    "timeseries-tables", "extend-select",
+    "timeseries-tables", "extend-select", "dialects", "placeholders",
 }
+# What `dialects` may list: the project's SQL also runs on these engines.
+DIALECTS = ("postgresql", "sqlite", "mysql")
 
 
 VCS_MARKERS = (".git", ".hg")
@@ -211,6 +218,16 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
     ):
         raise ConfigError(f"{where}: [tool.sqllint.tables] values must be \"small\" or \"large\"")
 
+    dialects = strings("dialects") if "dialects" in table else ("postgresql",)
+    wrong = [d for d in dialects if d not in DIALECTS]
+    if wrong:
+        raise ConfigError(f"{where}: 'dialects' may list {', '.join(DIALECTS)}, not {wrong[0]}")
+    placeholders = table.get("placeholders", {})
+    if not isinstance(placeholders, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in placeholders.items()
+    ):
+        raise ConfigError(f"{where}: [tool.sqllint.placeholders] must map marker = \"text\"")
+
     return Config(
         root=root,
         source=source,
@@ -227,4 +244,6 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
         postgres_version=version,
         tables=tuple(tables.items()),
         timeseries_tables=strings("timeseries-tables"),
+        dialects=dialects,
+        placeholders=tuple(placeholders.items()),
     )

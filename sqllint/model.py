@@ -84,6 +84,14 @@ class Statement:
     # checks that need those tables turn off for this statement.
     dynamic: tuple[str, ...] = ()
     params: tuple[str, ...] = field(default=())
+    # The dialect the statement is written in: "" is PostgreSQL; "sqlite" / "mysql" /
+    # "other" (a branch that does not run on PostgreSQL) are not checked against it.
+    dialect: str = ""
+    # Why sqllint does not check this statement ("" when it does): other-dialect SQL, or
+    # dynamic text whose interpolated parts decide whether it parses.
+    unchecked: str = ""
+    # The Python function the statement runs in: a session for its temporary tables.
+    scope: str = ""
 
     @property
     def parsed(self) -> bool:

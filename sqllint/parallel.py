@@ -45,7 +45,8 @@ def parse_source(job: ParseJob, config: Config) -> list[Statement]:
         except ImportError:  # pragma: no cover - the Python source reader is optional
             return []
         return list(python.statements(job.display, job.text, config, migration=job.migration))
-    return list(sqlfile.statements(job.display, job.text, migration=job.migration))
+    return list(sqlfile.statements(job.display, job.text, migration=job.migration,
+                                   placeholders=config.placeholders, dialects=config.dialects))
 
 
 def workers_for(jobs: Sequence[ParseJob]) -> int:

@@ -146,11 +146,13 @@ def _build_catalogs(
     ddl_paths.update(path for path, role in roles.items() if role == "migration")
     builder = CatalogBuilder()
     catalogs: dict[int, Catalog] = {}
-    path = None
+    session: tuple[str, str] | None = None
     for stmt in statements:
-        if stmt.path != path:
+        # A file is a session; in Python, each function is (stmt.scope): a temporary
+        # table lives to its function's end, whichever branch drops it on the way.
+        if (stmt.path, stmt.scope) != session:
             builder.end_session()
-            path = stmt.path
+            session = (stmt.path, stmt.scope)
         if stmt.node is None:
             continue
         if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:

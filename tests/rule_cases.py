@@ -79,11 +79,11 @@ def write_case(case: Case, root: Path) -> None:
         target.write_text(text, encoding="utf-8")
     if case.data.get("config"):
         lines = ["[tool.sqllint]"]
-        tables = case.data["config"].get("tables")
+        tables = {k: v for k, v in case.data["config"].items() if isinstance(v, dict)}
         for key, value in case.data["config"].items():
-            if key != "tables":
+            if key not in tables:
                 lines.append(f"{key} = {json.dumps(value)}")
-        if tables:
-            lines.append("[tool.sqllint.tables]")
-            lines.extend(f"{k} = {json.dumps(v)}" for k, v in tables.items())
+        for key, table in tables.items():  # [tool.sqllint.tables], .placeholders
+            lines.append(f"[tool.sqllint.{key}]")
+            lines.extend(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in table.items())
         (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -25,6 +25,12 @@ from pglast.error import Error as PgError
 from sqllint.config import Config, SqlFunction
 from sqllint.model import OffsetMap, Statement
 from sqllint.sources import sqlfile
+from sqllint.sources.dialects import (
+    DIALECT_NAMES,
+    engine_named,
+    other_dialect,
+    sqlite_rowid,
+)
 from sqllint.sources.python_literals import (
     Atom,
     Interp,
@@ -40,6 +46,7 @@ from sqllint.sources.python_placeholders import (
     rewrite,
     segments,
 )
+from sqllint.sources.templates import substitute_atoms
 
 __all__ = ["noqa_lines", "statements"]
 
@@ -47,6 +54,7 @@ __all__ = ["noqa_lines", "statements"]
 _DBAPI = frozenset({"execute", "executemany", "executescript", "mogrify", "copy_expert"})
 # Names also common outside databases: the string must start like SQL to count.
 _GUARDED = frozenset({"fetch", "fetchrow", "fetchval", "raw"})
+_BATCH = frozenset({"execute_values", "execute_batch"})
 _PANDAS = frozenset({"read_sql", "read_sql_query"})
 _SQL_KEYWORDS = ("sql", "query", "operation", "statement", "stmt")
 # Calls whose string arguments are messages, never SQL.
@@ -78,7 +86,8 @@ _STRUCTURAL_UPPER = "FROM|INTO|SET|TABLE|VALUES|WHERE|INDEX|VIEW|JOIN|EXTENSION|
 _PREFILTER_BASE = (
     rf"""['"]\s*(?:{_KEYWORDS_UPPER}|{_KEYWORDS_UPPER.lower()})\b[\s\S]{{0,400}}?"""
     rf"\b(?:{_STRUCTURAL_UPPER}|{_STRUCTURAL_UPPER.lower()})\b"
-    r"|\b(?:execute|executemany|executescript|mogrify|copy_expert|read_sql|read_sql_query|"
+    r"|\b(?:execute|executemany|executescript|execute_values|execute_batch|mogrify|copy_expert|"
+    r"read_sql|read_sql_query|"
     r"RunSQL|RawSQL|fetch|fetchrow|fetchval|raw|text|SQL)\s*\("
 )
 # A string reaching no known call is SQL only if its keyword is all upper or all lower case.
@@ -119,7 +128,8 @@ def _hit_pattern(functions: tuple[SqlFunction, ...]) -> re.Pattern[str]:
     extra = rf"|\b(?:{'|'.join(names)})\s*\(" if names else ""
     return re.compile(
         rf"""['"]\s*(?:{_KEYWORDS_UPPER}|{_KEYWORDS_UPPER.lower()})\b"""
-        r"|\b(?:execute|executemany|executescript|mogrify|copy_expert|read_sql|read_sql_query|"
+        r"|\b(?:execute|executemany|executescript|execute_values|execute_batch|mogrify|copy_expert|"
+    r"read_sql|read_sql_query|"
         r"RunSQL|RawSQL|fetch|fetchrow|fetchval|raw|text|SQL)\s*\(" + extra
     )
 
@@ -191,6 +201,7 @@ class _Binding:
     value: ast.expr
     pos: tuple[int, int]
     branches: tuple[tuple[int, str], ...]
+    dialect: str = ""  # set in a branch that runs only on another engine
 
 
 @dataclass
@@ -200,6 +211,7 @@ class _Scope:
     parent: _Scope | None
     owner: _Scope | None = None  # for a method: its class's scope
     name: str = ""
+    key: str = ""  # a function's session key (its temporary tables live until it ends)
 
 
 @dataclass
@@ -207,6 +219,7 @@ class _Built:
     key: tuple[int, ...]
     atoms: list[Atom]
     nodes: list[ast.AST] = field(default_factory=list)
+    dialect: str = ""
 
 
 class _Extractor:
@@ -220,7 +233,7 @@ class _Extractor:
         self.consumed: set[int] = set()
         self.emitted: set[tuple[int, ...]] = set()
         self.found: list[tuple[tuple[int, int], int, Statement]] = []
-        self.candidates: list[ast.expr] = []
+        self.candidates: list[tuple[ast.expr, str, str]] = []
         self.hits = _hit_lines(text, config.sql_functions)
 
     # .. driving
@@ -229,9 +242,9 @@ class _Extractor:
         self._collect_imports(tree)
         module = _Scope("module", _bindings(tree.body), None)
         self._walk(tree, module)
-        for node in self.candidates:
+        for node, dialect, key in self.candidates:
             if id(node) not in self.consumed:
-                self._heuristic(node)
+                self._heuristic(node, dialect, key)
         return self._result()
 
     def _result(self) -> list[Statement]:
@@ -269,13 +282,17 @@ class _Extractor:
         return index < len(self.hits) and self.hits[index] <= end
 
     def _walk(self, root: ast.AST, scope: _Scope) -> None:
-        """Visit every node once (iteratively: generated code nests deeply), scope-aware."""
-        stack: list[tuple[ast.AST, _Scope, bool]] = [(root, scope, False)]
+        """Visit every node once (iteratively: generated code nests deeply), scope-aware.
+
+        Each node carries the dialect of the branch it sits in ("" for PostgreSQL or
+        unknown; ``if isinstance(engine, Sqlite3Engine):`` makes its body "sqlite").
+        """
+        stack: list[tuple[ast.AST, _Scope, bool, str]] = [(root, scope, False, "")]
         while stack:
-            node, scope, quiet = stack.pop()
+            node, scope, quiet, dialect = stack.pop()
             if isinstance(node, ast.stmt) and not self._hit(node):
                 continue  # nothing that can be SQL in these lines: skip the subtree
-            children: list[tuple[ast.AST, _Scope, bool]] = []
+            children: list[tuple[ast.AST, _Scope, bool, str]] = []
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 inner = _Scope(
                     "function",
@@ -283,34 +300,42 @@ class _Extractor:
                     scope,
                     owner=scope if scope.kind == "class" else scope.owner,
                     name=node.name,
+                    key=f"{scope.key}/{node.name}:{node.lineno}",
                 )
-                children = [(n, scope, quiet) for n in node.decorator_list]
-                children += [(n, scope, quiet) for n in _defaults(node.args)]
-                children += [(n, inner, quiet) for n in node.body]
+                children = [(n, scope, quiet, dialect) for n in node.decorator_list]
+                children += [(n, scope, quiet, dialect) for n in _defaults(node.args)]
+                children += [(n, inner, quiet, dialect) for n in node.body]
             elif isinstance(node, ast.ClassDef):
-                inner = _Scope("class", _bindings(node.body), scope, name=node.name)
-                children = [(n, scope, quiet) for n in (*node.decorator_list, *node.bases)]
-                children += [(n, inner, quiet) for n in node.body]
+                inner = _Scope("class", _bindings(node.body), scope, name=node.name,
+                               key=scope.key)
+                children = [(n, scope, quiet, dialect)
+                            for n in (*node.decorator_list, *node.bases)]
+                children += [(n, inner, quiet, dialect) for n in node.body]
+            elif isinstance(node, ast.If):
+                body, orelse = _branch_dialects(node.test)
+                children = [(node.test, scope, quiet, dialect)]
+                children += [(n, scope, quiet, body or dialect) for n in node.body]
+                children += [(n, scope, quiet, orelse or dialect) for n in node.orelse]
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 continue  # docstrings and bare string statements are prose
             elif _is_string_expr(node):
                 assert isinstance(node, ast.expr)
                 if not quiet:
-                    self.candidates.append(node)
+                    self.candidates.append((node, dialect, scope.key))
                 if isinstance(node, ast.Call):  # "…".format(args): args may hold calls
-                    children = [(n, scope, quiet) for n in node.args]
+                    children = [(n, scope, quiet, dialect) for n in node.args]
             else:
                 if isinstance(node, ast.Call):
-                    self._call(node, scope)
+                    self._call(node, scope, dialect)
                     quiet = quiet or _dotted(node.func).rsplit(".", 1)[-1] in _MESSAGE_CALLS
                 elif isinstance(node, ast.Raise):
                     quiet = True
-                children = [(n, scope, quiet) for n in ast.iter_child_nodes(node)]
+                children = [(n, scope, quiet, dialect) for n in ast.iter_child_nodes(node)]
             stack.extend(reversed(children))
 
     # .. calls
 
-    def _call(self, call: ast.Call, scope: _Scope) -> None:
+    def _call(self, call: ast.Call, scope: _Scope, dialect: str = "") -> None:
         target = self._target(call)
         if target is None:
             return
@@ -327,7 +352,7 @@ class _Extractor:
                 return
         for expr in self._arguments(call, target):
             for built in self._resolve(expr, scope, call, target.template, 0):
-                self._emit(built, target)
+                self._emit(built, target, built.dialect or dialect, scope.key)
 
     def _target(self, call: ast.Call) -> _Target | None:
         dotted = _dotted(call.func)
@@ -339,6 +364,13 @@ class _Extractor:
                 return _Target(dotted, fn.arg, _SQL_KEYWORDS if fn.arg == 0 else ())
         last = dotted.rsplit(".", 1)[-1]
         attribute = isinstance(call.func, ast.Attribute)
+        if last in _BATCH:
+            # psycopg2.extras.execute_values(cur, sql, rows); a wrapper method
+            # (txn.execute_values(sql, rows)) takes the SQL first.
+            function = not attribute or resolved.startswith("psycopg2.") or (
+                dotted.startswith("extras.")
+            )
+            return _Target(dotted, arg=1 if function else 0, keywords=("sql",), dbapi=True)
         if attribute and last in _DBAPI:
             if dotted == "op.execute" or resolved.endswith("alembic.op.execute"):
                 return _Target("op.execute", keywords=("sqltext", "sql"), migration=True)
@@ -393,6 +425,31 @@ class _Extractor:
             if owner is not None:
                 return self._resolve_name(expr.attr, owner, None, template, depth)
             return []
+        if isinstance(expr, ast.IfExp):
+            body, orelse = _branch_dialects(expr.test)
+            return [
+                _Built(b.key, b.atoms, b.nodes, b.dialect or dialect)
+                for branch, dialect in ((expr.body, body), (expr.orelse, orelse))
+                for b in self._resolve(branch, scope, at, template, depth + 1)
+            ]
+        if (
+            isinstance(expr, ast.BinOp)
+            and isinstance(expr.op, ast.Add)
+            and not _is_literal(expr)
+        ):
+            # `sql + clause`, `base + " WHERE " + where`: the head's SQL, the rest after it.
+            operands = _flatten_add(expr)
+            heads = self._resolve(operands[0], scope, at, template, depth + 1)
+            if heads:
+                tail: list[Atom] = []
+                for operand in operands[1:]:
+                    self.consumed.add(id(operand))
+                    piece = self._string(operand, template) if _is_literal(operand) else None
+                    tail += piece if piece is not None else [self._interp(operand)]
+                return [
+                    _Built((*b.key, id(expr)), b.atoms + tail, b.nodes, b.dialect)
+                    for b in heads
+                ]
         if isinstance(expr, (ast.List, ast.Tuple)):
             built: list[_Built] = []
             for elt in expr.elts:
@@ -412,14 +469,18 @@ class _Extractor:
                 receiver = func.value
                 if isinstance(receiver, ast.Call):
                     names = _format_names(expr, self.src)
+                    fills = _format_fills(expr)
                     return [
-                        _Built(b.key, _rename(b.atoms, names), b.nodes)
+                        _Built(b.key, _rename(_fill(b.atoms, fills), names), b.nodes,
+                               b.dialect)
                         for b in self._resolve(receiver, scope, at, template, depth + 1)
                     ]
                 if isinstance(receiver, (ast.Name, ast.Attribute)):
                     names = _format_names(expr, self.src)
+                    fills = _format_fills(expr)
                     return [
-                        _Built(b.key, _rename(format_atoms(b.atoms), names), b.nodes)
+                        _Built(b.key, _rename(_fill(format_atoms(b.atoms), fills), names),
+                               b.nodes, b.dialect)
                         for b in self._resolve(receiver, scope, at, False, depth + 1)
                     ]
         if (
@@ -429,7 +490,7 @@ class _Extractor:
         ):
             positional, named = _percent_args(expr.right, self.src)
             return [
-                _Built(b.key, percent_format(b.atoms, positional, named), b.nodes)
+                _Built(b.key, percent_format(b.atoms, positional, named), b.nodes, b.dialect)
                 for b in self._resolve(expr.left, scope, at, False, depth + 1)
             ]
         atoms = self._string(expr, template)
@@ -488,7 +549,8 @@ class _Extractor:
                         piece = [self._interp(extra.value)]
                     atoms += piece
                     key.append(id(extra.value))
-                result.append(_Built(tuple(key), atoms, head.nodes))
+                dialect = head.dialect or binding.dialect
+                result.append(_Built(tuple(key), atoms, head.nodes, dialect))
         return result
 
     def _interp(self, expr: ast.expr) -> Interp:
@@ -533,7 +595,7 @@ class _Extractor:
             receiver = self._string(expr.func.value, True)
             if receiver is None:
                 return None
-            return _rename(receiver, _format_names(expr, self.src))
+            return _rename(_fill(receiver, _format_fills(expr)), _format_names(expr, self.src))
         return None
 
     def _literal(self, expr: ast.expr, template: bool) -> list[Atom] | None:
@@ -552,18 +614,20 @@ class _Extractor:
 
     # .. strings that reach no known call
 
-    def _heuristic(self, node: ast.expr) -> None:
+    def _heuristic(self, node: ast.expr, dialect: str = "", scope: str = "") -> None:
         static = _static_text(node)
         if static is None or not _CASED_KEYWORD.match(static) or not _STRUCTURAL.search(static):
             return
         atoms = self._string(node, False)
         if atoms is None:
             return
-        self._emit(_Built((id(node),), atoms, [node]), None)
+        self._emit(_Built((id(node),), atoms, [node]), None, dialect, scope)
 
     # .. from atoms to Statements
 
-    def _emit(self, built: _Built, target: _Target | None) -> None:
+    def _emit(
+        self, built: _Built, target: _Target | None, dialect: str = "", scope: str = ""
+    ) -> None:
         if built.key in self.emitted or not built.atoms:
             return
         self.emitted.add(built.key)
@@ -571,36 +635,80 @@ class _Extractor:
             text = "".join(a[0] if isinstance(a, tuple) else "x" for a in built.atoms)
             if not _STATEMENT_START.match(text):
                 return
-        first = _parse_all(rewrite(built.atoms, qmark=self.qmark, identifiers=False))
-        chosen = first
-        if any(p.error is not None for p in first) and _has_substitutions(first):
-            second = _parse_all(rewrite(built.atoms, qmark=self.qmark, identifiers=True))
-            if sum(p.error is None for p in second) > sum(p.error is None for p in first):
-                chosen = second
+        atoms = _expand_values(substitute_atoms(built.atoms, self.config.placeholders))
         migration = self.migration or (target is not None and target.migration)
-        for part in chosen:
-            if part.error is not None:
-                if target is None or (self.qmark and target.dbapi):
-                    continue  # not known to be SQL, or sqlite's dialect
-                if part.interpolated and part.error_offset >= part.interpolated[0]:
-                    continue  # the unknown interpolated text may be what it lacks
-            if part.node is None and part.error is None:
+        # sqlite3 code is SQLite: its SQL is that dialect's even when not configured.
+        dialects = (*self.config.dialects, "sqlite") if self.qmark else self.config.dialects
+        for part in self._parse_best(atoms):
+            node, unchecked, part_dialect = part.node, "", dialect
+            if part_dialect:
+                node = None
+                unchecked = f"in a branch for {DIALECT_NAMES[part_dialect]}"
+            elif part.error is not None:
+                if target is None:
+                    continue  # not known to be SQL
+                other = other_dialect(part.sql, part.error_offset, dialects)
+                if other is not None:
+                    part_dialect, unchecked = other.dialect, other.reason()
+                elif self.qmark and target.dbapi:
+                    part_dialect = "sqlite"
+                    unchecked = "SQLite SQL (sqlite3 code)"
+                elif part.interpolated and part.error_offset >= part.interpolated[0]:
+                    # The unknown interpolated text may be what it lacks.
+                    unchecked = _why_unchecked(part)
+            elif (rowid := sqlite_rowid(part.sql, dialects)) is not None:
+                node, part_dialect, unchecked = None, rowid.dialect, rowid.reason()
+            if node is None and part.error is None and not unchecked:
                 continue
             stmt = Statement(
                 path=self.path,
                 sql=part.sql,
                 offsets=OffsetMap(tuple(segments(part.sql, part.positions))),
-                kind=sqlfile.classify(part.node, migration),
+                kind=sqlfile.classify(node, migration),
                 origin=target.origin if target is not None else self.path,
-                node=part.node,
+                node=node,
                 error=part.error,
                 error_offset=part.error_offset,
                 migration=migration,
                 dynamic=part.dynamic,
                 params=part.params,
+                dialect=part_dialect,
+                unchecked=unchecked,
+                scope=scope,
             )
             start = part.positions[0] if part.positions else ("", 0, 0, False)
             self.found.append(((start[1], start[2]), len(self.found), stmt))
+
+    def _parse_best(self, atoms: list[Atom]) -> list[_Part]:
+        """The statements of a string, with the stand-ins that make most of them parse.
+
+        Each unknown interpolation is first a parameter (a value, a boolean clause, a
+        list), then an identifier, then nothing (an optional clause). Driver parameters
+        of a utility statement are filled in by the client: a literal stands there.
+        """
+        first = _parse_all(rewrite(atoms, qmark=self.qmark, identifiers=False))
+        chosen = first
+        if any(p.error is not None for p in first) and _has_substitutions(first):
+            blank: list[Atom] = [
+                (" ", a.line, a.column, True) if isinstance(a, Interp) else a for a in atoms
+            ]
+            for attempt in (
+                _parse_all(rewrite(atoms, qmark=self.qmark, identifiers=True)),
+                _parse_all(rewrite(blank, qmark=self.qmark, identifiers=False)),
+            ):
+                if sum(p.error is None for p in attempt) > sum(p.error is None for p in chosen):
+                    chosen = attempt
+        unfilled = {i for i, p in enumerate(chosen) if p.params and not _prepares(p)}
+        for literal in ("1", "'x'") if unfilled else ():
+            filled = _parse_all(rewrite(atoms, qmark=self.qmark, identifiers=False,
+                                        literal=literal))
+            if len(filled) != len(chosen):
+                break
+            for i in sorted(unfilled):
+                if filled[i].error is None:
+                    chosen[i] = filled[i]
+                    unfilled.discard(i)
+        return chosen
 
     # .. a file ast cannot read
 
@@ -639,6 +747,23 @@ class _Extractor:
         return self._result()
 
 
+def _prepares(part: _Part) -> bool:
+    """Whether the server takes parameters in this statement (it does in queries only)."""
+    return part.node is not None and next(iter(part.node)) in _PARAMETERISED
+
+
+_PARAMETERISED = frozenset({*sqlfile.QUERY_NODES, "DeclareCursorStmt", "ExplainStmt",
+                            "CopyStmt"})
+
+
+def _why_unchecked(part: _Part) -> str:
+    """Which interpolation stands where the statement stopped parsing."""
+    before = [t for at, t in zip(part.interpolated, part.interpolated_texts, strict=False)
+              if at <= part.error_offset]
+    expr = before[-1] if before else part.interpolated_texts[0]
+    return f"the text interpolated from {{{expr}}} decides whether it parses ({part.error})"
+
+
 @dataclass(frozen=True)
 class _Part:
     sql: str
@@ -649,6 +774,7 @@ class _Part:
     dynamic: tuple[str, ...]
     params: tuple[str, ...]
     interpolated: tuple[int, ...]
+    interpolated_texts: tuple[str, ...] = ()
 
 
 def _parse_all(rewritten: Rewritten) -> list[_Part]:
@@ -668,6 +794,8 @@ def _parse_all(rewritten: Rewritten) -> list[_Part]:
                 tuple(d for at, d in rewritten.dynamic if start <= at < stop),
                 rewritten.params,
                 tuple(i - start for i in rewritten.interpolated if start <= i < stop),
+                tuple(t for i, t in zip(rewritten.interpolated, rewritten.interpolated_texts,
+                                        strict=False) if start <= i < stop),
             )
         )
     return parts
@@ -713,10 +841,11 @@ def _has_substitutions(parts: list[_Part]) -> bool:
 def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
     """Assignments of names in one scope's statements (nested defs excluded), in order."""
     found: dict[str, list[_Binding]] = {}
-    stack: list[tuple[list[ast.stmt], tuple[tuple[int, str], ...]]] = [(body, ())]
+    Branches = tuple[tuple[int, str], ...]
+    stack: list[tuple[list[ast.stmt], Branches, str]] = [(body, (), "")]
     ordered: list[tuple[str, _Binding]] = []
     while stack:
-        stmts, branches = stack.pop()
+        stmts, branches, dialect = stack.pop()
         for stmt in stmts:
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
@@ -728,42 +857,85 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
                             and isinstance(value.left, ast.Name)
                             and value.left.id == target.id
                         ):
-                            ordered.append(
-                                (target.id, _Binding("+=", value.right, _pos(stmt), branches))
-                            )
+                            op, value = "+=", value.right
                         else:
-                            ordered.append((target.id, _Binding("=", value, _pos(stmt), branches)))
+                            op = "="
+                        ordered.append(
+                            (target.id, _Binding(op, value, _pos(stmt), branches, dialect))
+                        )
             elif isinstance(stmt, ast.AnnAssign):
                 if isinstance(stmt.target, ast.Name) and stmt.value is not None:
                     ordered.append(
-                        (stmt.target.id, _Binding("=", stmt.value, _pos(stmt), branches))
+                        (stmt.target.id,
+                         _Binding("=", stmt.value, _pos(stmt), branches, dialect))
                     )
             elif isinstance(stmt, ast.AugAssign):
                 if isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
                     ordered.append(
-                        (stmt.target.id, _Binding("+=", stmt.value, _pos(stmt), branches))
+                        (stmt.target.id,
+                         _Binding("+=", stmt.value, _pos(stmt), branches, dialect))
                     )
             elif isinstance(stmt, ast.If):
-                stack.append((stmt.body, (*branches, (id(stmt), "body"))))
-                stack.append((stmt.orelse, (*branches, (id(stmt), "else"))))
+                body_dialect, else_dialect = _branch_dialects(stmt.test)
+                stack.append(
+                    (stmt.body, (*branches, (id(stmt), "body")), body_dialect or dialect)
+                )
+                stack.append(
+                    (stmt.orelse, (*branches, (id(stmt), "else")), else_dialect or dialect)
+                )
             elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-                stack.append((stmt.body, branches))
-                stack.append((stmt.orelse, branches))
+                stack.append((stmt.body, branches, dialect))
+                stack.append((stmt.orelse, branches, dialect))
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-                stack.append((stmt.body, branches))
+                stack.append((stmt.body, branches, dialect))
             elif isinstance(stmt, (ast.Try, ast.TryStar)):
-                stack.append((stmt.body, branches))
+                stack.append((stmt.body, branches, dialect))
                 for handler in stmt.handlers:
-                    stack.append((handler.body, branches))
-                stack.append((stmt.orelse, branches))
-                stack.append((stmt.finalbody, branches))
+                    stack.append((handler.body, branches, dialect))
+                stack.append((stmt.orelse, branches, dialect))
+                stack.append((stmt.finalbody, branches, dialect))
             elif isinstance(stmt, ast.Match):
                 for case in stmt.cases:
-                    stack.append((case.body, branches))
+                    stack.append((case.body, branches, dialect))
     ordered.sort(key=lambda item: item[1].pos)
     for name, binding in ordered:
         found.setdefault(name, []).append(binding)
     return found
+
+
+def _branch_dialects(test: ast.expr) -> tuple[str, str]:
+    """The dialects of an ``if``'s body and else branch, from its condition.
+
+    A condition that names one engine (``isinstance(db, Sqlite3Engine)``,
+    ``engine.name == "sqlite"``, ``USE_POSTGRES``) tells both: the body runs on that
+    engine, the else branch on another. "" is PostgreSQL or unknown: checked as ever.
+    A capability test (``engine.supports_returning``) names no engine: ("", "").
+    """
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated = not negated
+        test = test.operand
+    named: str | None = None
+    if isinstance(test, ast.Call) and _dotted(test.func) == "isinstance" and len(test.args) == 2:
+        kinds = test.args[1]
+        elts = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+        found = {engine_named(_dotted(e)) for e in elts}
+        named = found.pop() if len(found) == 1 else None
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+        texts = [
+            e.value for e in (test.left, *test.comparators)
+            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+        if len(texts) == 1:
+            named = engine_named(texts[0])
+            if isinstance(test.ops[0], (ast.NotEq, ast.IsNot, ast.NotIn)):
+                negated = not negated
+    elif isinstance(test, (ast.Name, ast.Attribute)):
+        named = engine_named(_dotted(test).rsplit(".", 1)[-1])
+    if named is None:
+        return "", ""
+    body, orelse = ("", "other") if named == "postgresql" else (named, "")
+    return (orelse, body) if negated else (body, orelse)
 
 
 def _in_downgrade(scope: _Scope) -> bool:
@@ -917,3 +1089,56 @@ def _rename(atoms: list[Atom], names: dict[str, str]) -> list[Atom]:
         out.append(atom)
     return out
 
+
+
+def _format_fills(call: ast.Call) -> dict[str, str]:
+    """``.format`` fields whose text is known: ``sql.Identifier("t")``, ``sql.SQL("…")``,
+    a string constant. The rest stay values computed at run time."""
+    fields = [(str(i), arg) for i, arg in enumerate(call.args)]
+    fields += [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    fills: dict[str, str] = {}
+    for name, value in fields:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            fills[name] = value.value
+        elif isinstance(value, ast.Call) and value.args and all(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) for a in value.args
+        ):
+            texts = [a.value for a in value.args if isinstance(a, ast.Constant)]
+            kind = _dotted(value.func).rsplit(".", 1)[-1]
+            if kind == "Identifier":
+                fills[name] = ".".join('"' + t.replace('"', '""') + '"' for t in texts)
+            elif kind == "SQL" and len(texts) == 1:
+                fills[name] = texts[0]
+    return fills
+
+
+def _fill(atoms: list[Atom], fills: dict[str, str]) -> list[Atom]:
+    """Known field texts written in, each character at its field's place."""
+    if not fills:
+        return atoms
+    out: list[Atom] = []
+    for atom in atoms:
+        if isinstance(atom, Interp) and atom.text in fills:
+            out.extend((ch, atom.line, atom.column, True) for ch in fills[atom.text])
+        else:
+            out.append(atom)
+    return out
+
+
+_VALUES_ROWS = re.compile(r"\bVALUES\s+(%s|\?)(?!\s*[,)])", re.IGNORECASE)
+_INSERT_COLUMNS = re.compile(r"\bINTO\s+[^\s(]+\s*\(([^()]*)\)", re.IGNORECASE)
+
+
+def _expand_values(atoms: list[Atom]) -> list[Atom]:
+    """``INSERT … VALUES %s`` (execute_values fills in the rows) as one row of values."""
+    flat = "".join(a[0] if isinstance(a, tuple) else "\x00" for a in atoms)
+    m = _VALUES_ROWS.search(flat)
+    if m is None:
+        return atoms
+    columns = _INSERT_COLUMNS.search(flat, 0, m.start())
+    count = columns.group(1).count(",") + 1 if columns else 1
+    first = atoms[m.start(1)]
+    assert isinstance(first, tuple)
+    row = "(" + ", ".join([m.group(1)] * count) + ")"
+    placed: list[Atom] = [(ch, first[1], first[2], True) for ch in row]
+    return [*atoms[: m.start(1)], *placed, *atoms[m.end(1) :]]

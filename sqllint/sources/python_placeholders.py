@@ -28,6 +28,8 @@ class Rewritten:
     params: tuple[str, ...]
     # SQL offsets where an interpolated value (not a driver placeholder) stands.
     interpolated: tuple[int, ...]
+    # The Python expression of each of those, in the same order.
+    interpolated_texts: tuple[str, ...] = ()
 
 
 _SPECIAL = re.compile(r"[%:?'\"\-/$*\n\x00]")
@@ -75,12 +77,16 @@ def percent_format(atoms: list[Atom], positional: list[str], named: dict[str, st
     return out
 
 
-def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
+def rewrite(
+    atoms: list[Atom], *, qmark: bool, identifiers: bool, literal: str | None = None
+) -> Rewritten:
     """Rewrite placeholders of a statement text.
 
     ``qmark``: every ``?`` outside quotes is a placeholder (sqlite3 code); otherwise a
     ``?`` after an operand is the jsonb operator. ``identifiers``: the second attempt,
     where every interpolation and every placeholder after FROM/JOIN/… is an identifier.
+    ``literal``: values become this literal instead of ``$n``: the driver fills them in
+    on the client in utility statements (``SET x TO %s``), where the server takes none.
     """
     flat = "".join(a[0] if isinstance(a, tuple) else "\x00" for a in atoms)
     numbers: dict[str, int] = {}
@@ -91,6 +97,7 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
     positions: list[Pos] = []
     dynamic: list[tuple[int, str]] = []
     interpolated: list[int] = []
+    interpolated_texts: list[str] = []
 
     def tail() -> str:
         return "".join(chars[-48:])[-64:]
@@ -99,7 +106,8 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
         return bool(_IDENT_BEFORE.search(tail())) or flat.startswith(".", after)
 
     def emit(
-        text: str, key: str | None, pos: tuple[int, int], as_identifier: bool, shown: str
+        text: str, key: str | None, pos: tuple[int, int], as_identifier: bool, shown: str,
+        after: int,
     ) -> None:
         nonlocal next_number
         if as_identifier:
@@ -114,7 +122,12 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
                 if key is not None:
                     numbers[key] = number
             params[number] = text
-            stand_in = f"${number}"
+            stand_in = f"${number}" if literal is None else literal
+            # `OR{clause}` must not read as one word `OR$1`.
+            if chars and (chars[-1][-1:].isalnum() or chars[-1][-1:] in "_$"):
+                stand_in = " " + stand_in
+            if after < len(flat) and (flat[after].isalnum() or flat[after] in "_$"):
+                stand_in += " "
         for ch in stand_in:
             chars.append(ch)
             positions.append((ch, pos[0], pos[1], True))
@@ -135,11 +148,12 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
         atom = atoms[i]
         if isinstance(atom, Interp):
             interpolated.append(len(positions))
+            interpolated_texts.append(atom.text)
             as_ident = identifiers or (state == "" and ident_position(i + 1))
             if state in ("'", '"', "-", "*") or state.startswith("$"):
                 # Inside quotes or comments the value is text: keep a same-kind stand-in.
                 as_ident = False
-            emit(atom.text, None, (atom.line, atom.column), as_ident, f"{{{atom.text}}}")
+            emit(atom.text, None, (atom.line, atom.column), as_ident, f"{{{atom.text}}}", i + 1)
             i += 1
             continue
         ch, line, col, esc = atom
@@ -155,20 +169,21 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
                     end = named.end() if named else i + 2
                     key = named.group(1) if named else None
                     as_ident = identifiers and ident_position(end)
-                    emit(flat[i:end], key, (line, col), as_ident, flat[i:end])
+                    emit(flat[i:end], key, (line, col), as_ident, flat[i:end], end)
                     i = end
                     continue
             elif ch == ":":
                 colon = _COLON.match(flat, i)
                 if colon:
                     as_ident = identifiers and ident_position(colon.end())
-                    emit(colon.group(), colon.group(1), (line, col), as_ident, colon.group())
+                    emit(colon.group(), colon.group(1), (line, col), as_ident, colon.group(),
+                         colon.end())
                     i = colon.end()
                     continue
             elif ch == "?":
                 if qmark or _question_is_placeholder(flat, i, tail()):
                     as_ident = identifiers and ident_position(i + 1)
-                    emit("?", None, (line, col), as_ident, "?")
+                    emit("?", None, (line, col), as_ident, "?", i + 1)
                     i += 1
                     continue
             elif ch == "'" or ch == '"':
@@ -222,6 +237,7 @@ def rewrite(atoms: list[Atom], *, qmark: bool, identifiers: bool) -> Rewritten:
         tuple(dynamic),
         tuple(params.get(k, "") for k in range(1, top + 1)),
         tuple(interpolated),
+        tuple(interpolated_texts),
     )
 
 

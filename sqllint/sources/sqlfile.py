@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,8 @@ from pglast.error import Error as PgError
 
 from sqllint.model import OffsetMap, Statement, StatementKind
 from sqllint.sources import sqlc
+from sqllint.sources.dialects import DIALECT_NAMES, other_dialect, path_dialect, sqlite_rowid
+from sqllint.sources.templates import statement_segments, substitute
 from sqllint.sources.text import LineIndex
 
 try:  # 2-3x faster than json on pglast's trees, and it shares the key strings
@@ -296,11 +298,25 @@ def classify(node: dict[str, Any] | None, migration: bool) -> StatementKind:
     return "other"
 
 
-def statements(path: str, text: str, *, migration: bool = False) -> Iterator[Statement]:
-    """Every statement of a SQL file, parsed, with its position in the file."""
-    blanked = blank_psql(text)
+def statements(
+    path: str,
+    text: str,
+    *,
+    migration: bool = False,
+    placeholders: Sequence[tuple[str, str]] = (),
+    dialects: Sequence[str] = ("postgresql",),
+) -> Iterator[Statement]:
+    """Every statement of a SQL file, parsed, with its position in the file.
+
+    ``placeholders``: template markers replaced before parsing (positions still point
+    into ``text``). ``dialects``: the engines the project's SQL is written for; a file
+    named ``*.sqlite`` / ``*.mysql`` is that engine's and not checked as PostgreSQL.
+    """
     lines = LineIndex(text)
     sqlc_params = sqlc.is_sqlc_file(text)
+    text, edits = substitute(text, placeholders)
+    blanked = blank_psql(text)
+    file_dialect = path_dialect(path)
     for span in split(blanked):
         sql = blanked[span.start : span.end]
         if not sql.strip():
@@ -319,15 +335,32 @@ def statements(path: str, text: str, *, migration: bool = False) -> Iterator[Sta
                         break
         if node is None and error is None:
             continue  # only comments
-        line, col = lines.position(span.start)
+        if edits:
+            offsets = OffsetMap(tuple(statement_segments(
+                edits, span.start, span.end, lines.position)))
+        else:
+            line, col = lines.position(span.start)
+            offsets = OffsetMap.at(line, col)
+        dialect, unchecked = file_dialect, ""
+        if dialect:
+            unchecked = f"a {DIALECT_NAMES[dialect]} file"
+            node = None
+        elif error is not None:
+            other = other_dialect(sql, error_offset, dialects)
+            if other is not None:
+                dialect, unchecked = other.dialect, other.reason()
+        elif (rowid := sqlite_rowid(sql, dialects)) is not None:
+            node, dialect, unchecked = None, rowid.dialect, rowid.reason()
         yield Statement(
             path=path,
             sql=sql,
-            offsets=OffsetMap.at(line, col),
+            offsets=offsets,
             kind=classify(node, migration),
             origin=path,
             node=node,
             error=error,
             error_offset=error_offset,
             migration=migration,
+            dialect=dialect,
+            unchecked=unchecked,
         )
