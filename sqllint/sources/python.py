@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import io
 import re
 import tokenize
@@ -350,11 +351,21 @@ class _Extractor:
                 self.consumed.update(id(n) for n in ast.walk(expr))
             if _in_downgrade(scope):
                 return
-        for expr in self._arguments(call, target):
+        func = call.func
+        if target.template and isinstance(func, ast.Attribute) and func.attr == "format":
+            exprs: list[ast.expr] = [call]  # sql.SQL("…").format(…): with its fields
+        else:
+            exprs = self._arguments(call, target)
+        for expr in exprs:
             for built in self._resolve(expr, scope, call, target.template, 0):
                 self._emit(built, target, built.dialect or dialect, scope.key)
 
     def _target(self, call: ast.Call) -> _Target | None:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            # sql.SQL("…").format(…) is the composed statement: the template's target.
+            inner = self._target(func.value) if isinstance(func.value, ast.Call) else None
+            return inner if inner is not None and inner.template else None
         dotted = _dotted(call.func)
         if not dotted:
             return None
@@ -458,7 +469,9 @@ class _Extractor:
                 built += self._resolve(elt, scope, at, template, depth + 1)
             return built
         if isinstance(expr, ast.Call):
-            inner = self._target(expr)
+            func = expr.func
+            composed = isinstance(func, ast.Attribute) and func.attr == "format"
+            inner = None if composed else self._target(expr)
             if inner is not None and (inner.template or inner.origin == "sqlalchemy.text"):
                 found: list[_Built] = []
                 for arg in self._arguments(expr, inner):
@@ -527,30 +540,22 @@ class _Extractor:
         for index, binding in enumerate(usable):
             if binding.op != "=":
                 continue
-            later = usable[index + 1 :]
-            additions: list[_Binding] = []
-            taken_branches: set[int] = set()
-            for extra in later:
-                if extra.op == "=":
-                    break
-                if any(b == "else" and n in taken_branches for n, b in extra.branches):
-                    continue
-                additions.append(extra)
-                taken_branches.update(n for n, b in extra.branches if b == "body")
+            later = list(itertools.takewhile(lambda b: b.op != "=", usable[index + 1 :]))
             self.consumed.add(id(binding.value))
             heads = self._resolve(binding.value, scope, binding.value, template, depth + 1)
             for head in heads:
-                atoms = list(head.atoms)
-                key = list(head.key)
-                for extra in additions:
-                    self.consumed.add(id(extra.value))
-                    piece = self._string(extra.value, template)
-                    if piece is None:
-                        piece = [self._interp(extra.value)]
-                    atoms += piece
-                    key.append(id(extra.value))
-                dialect = head.dialect or binding.dialect
-                result.append(_Built(tuple(key), atoms, head.nodes, dialect))
+                for additions in _paths(later):
+                    atoms = list(head.atoms)
+                    key = list(head.key)
+                    for extra in additions:
+                        self.consumed.add(id(extra.value))
+                        piece = self._string(extra.value, template)
+                        if piece is None:
+                            piece = [self._interp(extra.value)]
+                        atoms += piece
+                        key.append(id(extra.value))
+                    dialect = head.dialect or binding.dialect
+                    result.append(_Built(tuple(key), atoms, head.nodes, dialect))
         return result
 
     def _interp(self, expr: ast.expr) -> Interp:
@@ -936,6 +941,32 @@ def _branch_dialects(test: ast.expr) -> tuple[str, str]:
         return "", ""
     body, orelse = ("", "other") if named == "postgresql" else (named, "")
     return (orelse, body) if negated else (body, orelse)
+
+
+_MAX_PATHS = 8
+
+
+def _paths(additions: list[_Binding]) -> list[list[_Binding]]:
+    """The ``+=`` additions each path through the branches takes, longest path first.
+
+    ``if types: sql += " AND type = ?" else: sql += " AND processed"`` gives two
+    statements; an addition outside any branch is on every path. At most 8 paths.
+    """
+    paths: list[tuple[list[_Binding], dict[int, str]]] = [([], {})]
+    for extra in additions:
+        grown: list[tuple[list[_Binding], dict[int, str]]] = []
+        for taken, sides in paths:
+            chosen = [sides.get(n) for n, _ in extra.branches]
+            if any(c is not None and c != side for c, (_, side) in zip(chosen, extra.branches,
+                                                                       strict=True)):
+                grown.append((taken, sides))  # a path through another side of its if
+                continue
+            grown.append(([*taken, extra], {**sides, **dict(extra.branches)}))
+            if extra.branches and chosen[-1] is None:
+                n, side = extra.branches[-1]
+                grown.append((taken, {**sides, n: "else" if side == "body" else "body"}))
+        paths = grown[:_MAX_PATHS]
+    return [taken for taken, _ in paths]
 
 
 def _in_downgrade(scope: _Scope) -> bool:
