@@ -265,8 +265,13 @@ def test_local_variable_built_with_plus_equals() -> None:
         query += " ORDER BY name"
         cur.execute(query, (org, state))
     """
-    stmt = one(src)
+    # One statement for each path through the if: both are checked.
+    stmt, other = extract(src)
     assert stmt.sql == "SELECT id FROM vms WHERE organization_id = $1 AND state = $2 ORDER BY name"
+    assert other.sql == (
+        "SELECT id FROM vms WHERE organization_id = $1 AND state IS NULL ORDER BY name"
+    )
+    assert at(other, "AND state IS NULL") == where(src, "AND state IS NULL")
     assert at(stmt, "AND state") == where(src, "AND state")
     assert at(stmt, "ORDER") == where(src, "ORDER")
     assert stmt.parsed
@@ -628,8 +633,8 @@ def _fixture(path: str) -> list[Statement]:
 
 def test_fixture_application() -> None:
     repo = _fixture("app/repository.py")
-    assert len(repo) == 10
-    assert [s.origin for s in repo].count("cur.execute") == 9
+    assert len(repo) == 13  # search() with two optional filters: four statements
+    assert [s.origin for s in repo].count("cur.execute") == 12
     assert sum(not s.parsed for s in repo) == 1
     # sql.Identifier("alerts") names a known table: only the f-string's {table} is dynamic.
     assert {d for s in repo for d in s.dynamic} == {"table"}

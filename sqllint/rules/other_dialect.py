@@ -16,7 +16,7 @@ not PostgreSQL, so a reader can tell a dialect branch from a mistake.
 cur.execute("INSERT OR IGNORE INTO seen (id) VALUES (?)", (event_id,))
 ```
 
-Use instead (when the code also runs on PostgreSQL):
+Use instead: (when the code also runs on PostgreSQL)
 ```python
 cur.execute("INSERT INTO seen (id) VALUES (%s) ON CONFLICT DO NOTHING", (event_id,))
 ```

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import bisect
-import itertools
 import io
+import itertools
 import re
 import tokenize
 import warnings
@@ -1134,7 +1134,8 @@ def _format_fills(call: ast.Call) -> dict[str, str]:
         elif isinstance(value, ast.Call) and value.args and all(
             isinstance(a, ast.Constant) and isinstance(a.value, str) for a in value.args
         ):
-            texts = [a.value for a in value.args if isinstance(a, ast.Constant)]
+            texts = [a.value for a in value.args
+                     if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             kind = _dotted(value.func).rsplit(".", 1)[-1]
             if kind == "Identifier":
                 fills[name] = ".".join('"' + t.replace('"', '""') + '"' for t in texts)
