@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
 
-CODE = "SL005"
+CODE = "SL006"
 NAME = "dynamic-sql-not-checked"
 SEVERITY = "info"
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from sqllint.model import Finding, Statement
 from sqllint.rules.base import Context, finding, normalized
 
-CODE = "SL006"
+CODE = "SL007"
 NAME = "other-dialect"
 SEVERITY = "info"
 

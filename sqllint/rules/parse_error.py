@@ -31,7 +31,7 @@ SEVERITY = "error"
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
     if stmt.node is not None or stmt.error is None or stmt.unchecked:
-        return  # other-dialect and dynamic SQL say so themselves (SL006, SL005)
+        return  # other-dialect and dynamic SQL say so themselves (SL007, SL006)
     end = stmt.error_offset
     while end < len(stmt.sql) and not stmt.sql[end].isspace():
         end += 1
