@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from sqllint import analysis
 from sqllint.config import Config
@@ -12,7 +13,7 @@ from sqllint.model import Finding, Location, Statement
 from sqllint.project import Project
 from sqllint.result import CheckResult, PlannedIndex
 from sqllint.rules import Context, RuleSpec, all_rules
-from sqllint.suppress import Suppressions, parse_suppressions
+from sqllint.suppress import ALL, Suppressions, parse_suppressions
 
 
 def make_context(project: Project) -> Context:
@@ -70,18 +71,26 @@ def file_problem_findings(project: Project) -> Iterator[Finding]:
             yield Finding("SL001", "parse-error", "error", where, problem.message)
 
 
-def check_project(project: Project, rules: list[RuleSpec] | None = None) -> CheckResult:
+def check_project(project: Project, rules: list[RuleSpec] | None = None, *,
+                  memo: dict[Any, Any] | None = None) -> CheckResult:
+    """``memo`` keeps query facts from one run to the next (an editor session)."""
     from sqllint.advisor.plan import plan_indexes
+    from sqllint.analysis.queries import SHARED_FACTS
 
     config = project.config
     rules = enabled_rules(config) if rules is None else rules
     ctx = make_context(project)
+    if memo is not None:
+        ctx.cache[SHARED_FACTS] = memo
     raw = list(run_rules(ctx, rules))
     if config.code_enabled("SL001"):
         raw.extend(file_problem_findings(project))
     kept = _filter(raw, project, config)
     # dict, not set: the first of equal findings wins, whatever the hash seed.
     kept = sorted(dict.fromkeys(kept), key=Finding.sort_key)
+    if config.code_enabled("SL008"):
+        unused = _filter(list(_unused_suppressions(project, raw, config)), project, config)
+        kept = sorted(dict.fromkeys([*kept, *unused]), key=Finding.sort_key)
     indexes = plan_indexes(kept, ctx)
     planned = _planned_lookup(indexes)
     kept = [_with_planned_suggestion(f, planned) for f in kept]
@@ -116,16 +125,22 @@ def _with_planned_suggestion(finding: Finding, planned: dict[tuple[str, str], st
     return finding
 
 
-def _filter(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
-    """Drop findings of disabled rules, per-file ignores and suppression comments."""
+def _ignored(config: Config) -> list[tuple[Any, tuple[str, ...]]]:
+    if not config.per_file_ignores:
+        return []
+    import pathspec
+
+    return [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
+            for glob, codes in config.per_file_ignores]
+
+
+def _filter(findings: list[Finding], project: Project, config: Config,
+            used: dict[str, set[tuple[int, str]]] | None = None) -> list[Finding]:
+    """Drop findings of disabled rules, per-file ignores and suppression comments
+    (recording in ``used`` which directive suppressed what)."""
     suppressions: dict[str, Suppressions] = {}
     starts: dict[str, dict[int, int]] = {}
-    ignores = []
-    if config.per_file_ignores:
-        import pathspec
-
-        ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
-                   for glob, codes in config.per_file_ignores]
+    ignores = _ignored(config)
     out = []
     for f in findings:
         if not config.code_enabled(f.rule):
@@ -135,10 +150,9 @@ def _filter(findings: list[Finding], project: Project, config: Config) -> list[F
                for spec, codes in ignores):
             continue
         if path not in suppressions:
-            text = project.texts.get(path, "")
-            suppressions[path] = parse_suppressions(text, python=path.endswith(".py"))
+            suppressions[path] = _suppressions(project, path)
         found = suppressions[path]
-        if not found.lines and not found.file:
+        if not found.directives:
             out.append(f)
             continue
         # A directive alone on its line already speaks for the next line; one on the
@@ -149,10 +163,33 @@ def _filter(findings: list[Finding], project: Project, config: Config) -> list[F
         start = starts[path].get(f.location.line)
         if start is not None:
             lines.append(start)
-        if found.suppressed(f.rule, *lines):
+        hit = found.match(f.rule, *lines)
+        # A bare directive cannot silence the report that it is unused.
+        if hit is not None and not (f.rule == "SL008" and hit[1].code == ALL):
+            if used is not None:
+                used.setdefault(path, set()).add((hit[0], hit[1].code))
             continue
         out.append(f)
     return out
+
+
+def _suppressions(project: Project, path: str) -> Suppressions:
+    return parse_suppressions(project.texts.get(path, ""), python=path.endswith(".py"))
+
+
+def _unused_suppressions(project: Project, raw: list[Finding],
+                         config: Config) -> Iterator[Finding]:
+    """SL008 for every suppression comment of the target files that suppressed nothing."""
+    from sqllint.unused import unused_findings
+
+    used: dict[str, set[tuple[int, str]]] = {}
+    _filter(raw, project, config, used)
+    for path in sorted(project.targets):
+        text = project.texts.get(path, "")
+        found = _suppressions(project, path)
+        if found.directives:
+            yield from unused_findings(path, text, found, used.get(path, set()),
+                                       config.code_enabled)
 
 
 def _statement_lines(project: Project, path: str) -> dict[int, int]:

@@ -131,15 +131,20 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "markdown"]
 @click.option("--show-files", is_flag=True,
               help="List the files read, in the order they apply, with their role; "
                    "check nothing.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --show-fixes, apply the unsafe fixes too.")
+@click.option("--show-fixes", is_flag=True,
+              help="Print the fixes as a diff; write nothing (exit 1 when there is one).")
 def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None,
           config_path: str | None, fail_on: str | None, baseline: str | None,
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
           output: str | None, exit_zero: bool, statistics: bool, no_cache: bool,
           exclude: str | None, extend_exclude: str | None, postgres_version: int | None,
-          quiet: bool, color: bool | None, show_source: bool, show_files: bool) -> None:
+          quiet: bool, color: bool | None, show_source: bool, show_files: bool, fix: bool,
+          unsafe_fixes: bool, show_fixes: bool) -> None:
     """Lint SQL files, migrations and SQL in Python."""
     from sqllint.report import FORMATS
-    from sqllint.result import merge_results
 
 
     overrides: dict[Path, str] = {}
@@ -147,6 +152,8 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
     if stdin_filename or "-" in paths:
         if not stdin_filename:
             raise UserError("reading standard input ('-') needs --stdin-filename PATH")
+        if fix or show_fixes:
+            raise UserError("--fix and --show-fixes work on files, not standard input")
         overrides[Path(stdin_filename)] = sys.stdin.read()
         real_paths = [stdin_filename, *[p for p in real_paths if p != stdin_filename]]
     spaces = _workspaces(config_path, real_paths, list(overrides), select=_codes(select),
@@ -159,23 +166,20 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         click.echo(_files_listing(spaces, overrides, "json" if fmt == "json" else "text"),
                    nl=False)
         return
-    results = []
-    project = None
-    for space in spaces:
-        cached, store = _cached_result(space, overrides)
-        if cached is None:
-            from sqllint.check import check_project
-            from sqllint.report.audit_progress import TerminalProgress
-
-            # A bar on a terminal's stderr, and only once the run has been slow.
-            with TerminalProgress("reading files") as progress:
-                loaded = _load(space.config, space.paths, overrides, progress)
-                progress.stage("checking")
-                cached = check_project(loaded)
-            project = project or loaded
-            store(cached)
-        results.append(cached)
-    result = merge_results(results)
+    result, project = _run(spaces, overrides)
+    if show_fixes:
+        _show_fixes(result, unsafe_fixes)
+    if fix:
+        fixed, files = 0, set[str]()
+        for _ in range(5):  # a fix that overlapped another one goes in the next pass
+            count, paths_changed = _apply_fixes(result, unsafe_fixes)
+            if not count:
+                break
+            fixed, files = fixed + count, files | paths_changed
+            result, project = _run(spaces, overrides)
+        if fixed:
+            click.echo(f"sqllint: fixed {fixed} finding(s) in {len(files)} file(s)", err=True)
+        _tell_unsafe(result, unsafe_fixes)
     config = spaces[0].config
     if (baseline or write_baseline or diff_ref) and project is None:
         project = _load(spaces[0].config, spaces[0].paths, overrides)
@@ -226,6 +230,84 @@ def _excluding(config: Config, exclude: str | None, extend: str | None) -> Confi
 
 def _globs(value: str | None) -> tuple[str, ...]:
     return tuple(g.strip() for g in (value or "").split(",") if g.strip())
+
+
+def _run(spaces: list[Any], overrides: dict[Path, str]) -> tuple[Any, Any]:
+    """The merged result of every workspace, and the first project loaded (if any)."""
+    from sqllint.result import merge_results
+
+    results = []
+    project = None
+    for space in spaces:
+        cached, store = _cached_result(space, overrides)
+        if cached is None:
+            from sqllint.check import check_project
+            from sqllint.report.audit_progress import TerminalProgress
+
+            # A bar on a terminal's stderr, and only once the run has been slow.
+            with TerminalProgress("reading files") as progress:
+                loaded = _load(space.config, space.paths, overrides, progress)
+                progress.stage("checking")
+                cached = check_project(loaded)
+            project = project or loaded
+            store(cached)
+        results.append(cached)
+    return merge_results(results), project
+
+
+def _fixed_files(result: Any, unsafe: bool) -> list[tuple[str, str, Any]]:
+    """(path, old text, applied) for each file with fixes to apply, in path order."""
+    from sqllint.fixes import apply_fixes, wanted
+    from sqllint.sources.text import read_text
+
+    by_path: dict[str, list[Any]] = {}
+    for f in result.findings:
+        if wanted(f, unsafe):
+            by_path.setdefault(f.location.path, []).append(f)
+    out = []
+    for path, findings in sorted(by_path.items()):
+        content = read_text(Path(path))
+        if content.problem:
+            continue
+        applied = apply_fixes(path, content.text, findings)
+        if applied.problem:
+            click.echo(f"sqllint: {path}: fixes not applied: {applied.problem}", err=True)
+        if applied.fixes:
+            out.append((path, content.text, applied))
+    return out
+
+
+def _show_fixes(result: Any, unsafe: bool) -> None:
+    from sqllint.fixes import unified_diff
+
+    changed = _fixed_files(result, unsafe)
+    for path, old, applied in changed:
+        click.echo(unified_diff(path, old, applied.text), nl=False)
+    count = sum(len(a.fixes) for _, _, a in changed)
+    click.echo(f"sqllint: {count} fix(es) in {len(changed)} file(s) would be applied "
+               f"(nothing written)", err=True)
+    raise SystemExit(EXIT_FINDINGS if changed else EXIT_CLEAN)
+
+
+def _apply_fixes(result: Any, unsafe: bool) -> tuple[int, set[str]]:
+    """Apply the fixes and write the files (atomically): how many, in which files."""
+    from sqllint.fixes import write_atomically
+
+    changed = _fixed_files(result, unsafe)
+    for path, _, applied in changed:
+        try:
+            write_atomically(Path(path), applied.text)
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return sum(len(a.fixes) for _, _, a in changed), {path for path, _, _ in changed}
+
+
+def _tell_unsafe(result: Any, unsafe: bool) -> None:
+    if unsafe:
+        return
+    hidden = sum(1 for f in result.findings if f.fix is not None and not f.fix.safe)
+    if hidden:
+        click.echo(f"sqllint: {hidden} more fix(es) available with --unsafe-fixes", err=True)
 
 
 def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any]:
@@ -439,6 +521,17 @@ def audit(paths: tuple[str, ...], out: str | None, fmt: str, select: str | None,
                    f"{len(report.plan)} planned index(es)", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+def server() -> None:
+    """Run the language server on stdio (for editors: see the README)."""
+    gc.enable()  # a long-lived process: main() turned the collector off for short runs
+    try:
+        from sqllint.lsp.server import serve
+    except ImportError as exc:  # pragma: no cover - pygls is a dependency
+        raise UserError(f"the language server needs pygls ({exc})") from exc
+    serve()
 
 
 @cli.command("rules")

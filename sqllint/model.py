@@ -119,6 +119,33 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the file's text from ``line``:``column`` up to ``end_line``:``end_column``
+    (1-based, end exclusive, code points) with ``text``; an insertion when the span is empty."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A textual fix of one finding: edits in its file, applied together or not at all.
+
+    ``safe`` fixes keep what the file does (``--fix``); the others change behaviour or
+    need a step the tool cannot take (``--unsafe-fixes``). ``statements`` is how many
+    statements the fix adds to the file (re-parsing checks it).
+    """
+
+    title: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+    statements: int = 0
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str
@@ -132,6 +159,8 @@ class Finding:
     table: str = ""
     # An index that would fix the finding, for repository-wide consolidation.
     index: Any = None
+    # A textual fix (sqllint.fixes applies it; the language server offers it).
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, int, int, str, str, str, str]:
         """Position and rule first, then everything a report shows: findings at one

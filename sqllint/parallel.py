@@ -37,8 +37,10 @@ class ParseJob:
     migration: bool
 
 
-def parse_source(job: ParseJob, config: Config) -> list[Statement]:
-    """The statements of one file (SQL without psql includes, or Python)."""
+def parse_source(job: ParseJob, config: Config,
+                 memo: dict[str, sqlfile.Parsed] | None = None) -> list[Statement]:
+    """The statements of one file (SQL without psql includes, or Python); ``memo`` is
+    sqlfile's parse memo (an editor session's)."""
     if job.lang == "python":
         try:
             from sqllint.sources import python  # type: ignore[attr-defined,unused-ignore]
@@ -46,7 +48,8 @@ def parse_source(job: ParseJob, config: Config) -> list[Statement]:
             return []
         return list(python.statements(job.display, job.text, config, migration=job.migration))
     return list(sqlfile.statements(job.display, job.text, migration=job.migration,
-                                   placeholders=config.placeholders, dialects=config.dialects))
+                                   placeholders=config.placeholders, dialects=config.dialects,
+                                   memo=memo))
 
 
 def workers_for(jobs: Sequence[ParseJob]) -> int:

@@ -12,6 +12,7 @@ A case file::
         files:               # any other files, path → text (optional)
           migrations/0002_add_index.up.sql: |
             CREATE INDEX …;
+        select: SL           # the rules to run (default: the case's rule)
         config:              # [tool.sqllint] for the case (optional)
           tables: {countries: small}
         expect:              # the findings of this rule, exactly ([] for none)
@@ -20,6 +21,10 @@ A case file::
             column: 8        # optional
             message: "substring of the message"   # optional
             suggestion: "exact suggested DDL"       # optional
+            fix: safe            # optional: safe / unsafe / none (the finding's fix)
+        fixed:               # when a finding has a fix: every changed file after
+          query.sql: |       # `check --fix --unsafe-fixes --select <rule>`
+            SELECT …;
 """
 
 from __future__ import annotations
@@ -54,6 +59,10 @@ class Case:
         if "python" in self.data:
             files["app.py"] = self.data["python"]
         return files
+
+    @property
+    def select(self) -> str:
+        return str(self.data.get("select", self.rule))
 
     def default_path(self) -> str:
         if "sql" in self.data:

@@ -18,7 +18,7 @@ def run_case(
 ) -> list[dict[str, object]]:
     write_case(case, tmp_path)
     monkeypatch.chdir(tmp_path)
-    code = main(["check", "--format", "json", "--select", case.rule, "."])
+    code = main(["check", "--format", "json", "--select", case.select, "."])
     out = capsys.readouterr()
     assert code in (0, 1), out.err
     report = json.loads(out.out)
@@ -34,8 +34,8 @@ def test_rule_case(
     shown = [(f["path"], f["line"], f["column"], f["message"]) for f in found]
     assert len(found) == len(expected), f"expected {len(expected)} findings, got {shown}"
     for want, got in zip(
-        sorted(expected, key=lambda e: (e.get("path", ""), e["line"])),
-        sorted(found, key=lambda f: (f["path"], f["line"])),
+        sorted(expected, key=lambda e: (e.get("path", ""), e["line"], e.get("column", 0))),
+        sorted(found, key=lambda f: (f["path"], f["line"], f["column"])),
         strict=True,
     ):
         assert got["path"] == want.get("path", case.default_path()), shown
@@ -46,6 +46,9 @@ def test_rule_case(
             assert want["message"] in got["message"], got["message"]
         if "suggestion" in want:
             assert got.get("suggestion") == want["suggestion"], got.get("suggestion")
+        if "fix" in want:
+            fix = got.get("fix")
+            assert (fix["applicability"] if isinstance(fix, dict) else "none") == want["fix"]
 
 
 def test_every_rule_has_cases() -> None:

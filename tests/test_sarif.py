@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 
@@ -53,6 +55,10 @@ def test_sarif_rules_results_and_locations(capsys: pytest.CaptureFixture[str],
         assert rule["fullDescription"]["text"]
         assert "## What it does" in rule["help"]["text"]
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        # The rule's page in docs/rules (a file:// link without SQLLINT_DOCS_URL).
+        page = Path(url2pathname(urlparse(rule["helpUri"]).path))
+        assert page == ROOT / "docs" / "rules" / f"{rule['id']}.md"
+        assert page.read_text(encoding="utf-8").startswith(f"# {rule['id']} {rule['name']}")
     assert run["columnKind"] == "unicodeCodePoints"
     by_rule = {r["id"]: i for i, r in enumerate(rules)}
     star = next(r for r in run["results"] if r["ruleId"] == "SL101"

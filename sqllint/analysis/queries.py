@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqllint.analysis.facts import EMPTY, QueryFacts, query_facts
 from sqllint.model import Statement
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 _QUERY_NODES = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
                           "MergeStmt"})
 _BODIES = frozenset({"CreateFunctionStmt", "DoStmt"})
+# ``ctx.cache`` key of a facts memo that outlives one run (``check_project(memo=…)``).
+SHARED_FACTS = "analysis:shared-facts"
 
 
 def queries(ctx: Context, stmt: Statement) -> tuple[Statement, ...]:
@@ -61,7 +63,18 @@ def facts(ctx: Context, stmt: Statement) -> QueryFacts:
     else:
         embedded = stmt.origin.startswith("function ")
         catalog = ctx.catalog if embedded else ctx.catalog_at(stmt)
-        result = query_facts(stmt.node, catalog, embedded=embedded)
+        # Across runs (an editor session): the same text against the same catalog has
+        # the same facts, whatever its position (facts hold offsets into the text).
+        shared: dict[tuple[str, bool], tuple[Any, QueryFacts]] | None = ctx.cache.get(
+            SHARED_FACTS)
+        key = (stmt.sql, embedded)
+        known = shared.get(key) if shared is not None else None
+        if known is not None and known[0] is catalog:
+            result = known[1]
+        else:
+            result = query_facts(stmt.node, catalog, embedded=embedded)
+            if shared is not None:
+                shared[key] = (catalog, result)
     memo[id(stmt)] = result
     return result
 

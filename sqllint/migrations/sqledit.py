@@ -39,3 +39,13 @@ def insert_after(sql: str, keywords: tuple[str, ...], word: str) -> str | None:
 def statement_text(sql: str) -> str:
     """The statement as one line, ending in ';'."""
     return normalized(sql).rstrip(";").rstrip() + ";"
+
+
+def token_spans(sql: str) -> list[tuple[int, int, str]]:
+    """(start, end exclusive, upper-cased text) of every token of ``sql``; [] when it
+    does not scan."""
+    try:
+        tokens = pg.scan(sql)
+    except PgError:
+        return []
+    return [(t.start, t.end + 1, sql[t.start : t.end + 1].upper()) for t in tokens]

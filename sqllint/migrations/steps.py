@@ -3,7 +3,8 @@
 Computed once per run (cached in ``ctx.cache``) by replaying the statements in order with
 a ``CatalogBuilder``: ``ctx.catalog_at`` only snapshots catalogs for queries, and the
 migration rules need the schema as it stood right before each DDL statement.
-Statements inside function bodies and DO blocks are steps too.
+Statements inside function bodies and DO blocks are steps too. Only the files findings
+are reported for have steps; the others only contribute their functions' volatility.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqllint.context import Context
 from sqllint.discover import migration_version
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
-from sqllint.model import Statement
+from sqllint.model import Statement, with_changes
 from sqllint.sources.bodies import body_statements
 
 Role = Literal["migration", "down", "schema", "other"]
@@ -72,6 +73,7 @@ class Step:
 
 
 def steps(ctx: Context) -> tuple[Step, ...]:
+    """The steps of the target files, in order."""
     cached = ctx.cache.get(_CACHE_KEY)
     if cached is None:
         cached = _compute(ctx)
@@ -95,7 +97,8 @@ def _compute(ctx: Context) -> list[Step]:
     roles: dict[str, Role] = {}
     by_file: dict[str, list[Statement]] = {}
     for stmt in ctx.statements:
-        by_file.setdefault(stmt.path, []).append(stmt)
+        if stmt.path in ctx.targets:
+            by_file.setdefault(stmt.path, []).append(stmt)
     layouts = {p: layout(p, ctx.config, ctx.texts.get(p, "")) for p in by_file}
     in_tx: dict[int, InTransaction] = {}
     for path, stmts in by_file.items():
@@ -111,6 +114,10 @@ def _compute(ctx: Context) -> list[Step]:
     functions: immutables.Map[str, str] = immutables.Map()
     for stmt in ctx.statements:
         if stmt.node is None:
+            continue
+        if stmt.path not in ctx.targets:  # read for the schema: only its functions matter
+            if stmt.node_type == "CreateFunctionStmt":
+                _record_function(stmt, functions)
             continue
         role = _role(stmt.path, ctx, roles)
         kind = stmt.node_type
@@ -205,3 +212,16 @@ def added_constraints(commands: list[dict[str, Any]]
             for wrapped in coldef.get("constraints") or []:
                 if "Constraint" in wrapped:
                     yield wrapped["Constraint"], coldef
+
+
+def outside_transaction_after(ctx: Context, step: Step, node: dict[str, Any]) -> bool:
+    """Would ``step``'s statement, rewritten to ``node``, run outside any transaction
+    block (the file's other statements as they are)?"""
+    if step.container != "top":
+        return False
+    stmts = [s for s in ctx.statements if s.path == step.path]
+    at = next((i for i, s in enumerate(stmts) if s is step.stmt), None)
+    if at is None:
+        return False
+    changed = [*stmts[:at], with_changes(step.stmt, node=node), *stmts[at + 1 :]]
+    return at not in file_transactions(changed, step.layout, ctx.texts.get(step.path, ""))

@@ -25,6 +25,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
     if f.suggestion:
         out["suggestion"] = f.suggestion
+    if f.fix is not None:
+        out["fix"] = {
+            "title": f.fix.title,
+            "applicability": "safe" if f.fix.safe else "unsafe",
+            "edits": [{"line": e.line, "column": e.column, "end_line": e.end_line,
+                       "end_column": e.end_column, "text": e.text} for e in f.fix.edits],
+        }
     return out
 
 

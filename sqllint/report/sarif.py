@@ -17,6 +17,7 @@ from urllib.parse import quote
 from sqllint import __version__
 from sqllint.model import Finding
 from sqllint.result import CheckResult
+from sqllint.ruledocs import rule_url
 from sqllint.rules import RuleSpec, all_rules
 from sqllint.workflow import fingerprints
 
@@ -56,7 +57,7 @@ def plain(markdown: str) -> str:
 
 def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
     why = doc_section(spec.doc, "Why is this bad?")
-    return {
+    out: dict[str, Any] = {
         "id": spec.code,
         "name": spec.name,
         "shortDescription": {"text": plain(spec.summary) or spec.name},
@@ -65,6 +66,10 @@ def rule_descriptor(spec: RuleSpec) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[spec.severity]},
         "properties": {"tags": ["sql", "postgresql"], "severity": spec.severity},
     }
+    url = rule_url(spec.code) if spec.doc else None
+    if url:
+        out["helpUri"] = url
+    return out
 
 
 def repo_root(start: Path | None = None) -> Path:

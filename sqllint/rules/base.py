@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqllint.catalog.model import Origin
 from sqllint.context import Context
-from sqllint.model import Finding, Location, Severity, Statement
+from sqllint.model import Finding, Fix, Location, Severity, Statement
 
 if TYPE_CHECKING:
     from sqllint.advisor.suggest import IndexRequest
@@ -35,6 +35,8 @@ class RuleSpec:
     scope: str = "statements"
     # Opt-in rules run only when selected by their exact code or name.
     opt_in: bool = False
+    # How its findings are fixed: "" (not), "safe", "unsafe", "sometimes" (per file).
+    fix: str = ""
 
     @staticmethod
     def from_module(module: ModuleType) -> RuleSpec:
@@ -47,6 +49,7 @@ class RuleSpec:
             check_statement=getattr(module, "check_statement", None),
             scope=getattr(module, "SCOPE", "statements"),
             opt_in=bool(getattr(module, "OPT_IN", False)),
+            fix=getattr(module, "FIX", ""),
         )
 
     @property
@@ -79,11 +82,12 @@ def finding(
     table: str = "",
     index: Any = None,
     severity: Severity | None = None,
+    fix: Fix | None = None,
 ) -> Finding:
     """A finding of the rule module named ``rule`` (a rule passes its ``__name__``)."""
     module = sys.modules[rule]
     return Finding(module.CODE, module.NAME, severity or module.SEVERITY, location, message,
-                   suggestion, statement, table, index)
+                   suggestion, statement, table, index, fix)
 
 
 def index_finding(

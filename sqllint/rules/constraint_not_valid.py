@@ -24,6 +24,15 @@ ALTER TABLE snapshots
   NOT VALID;
 ALTER TABLE snapshots VALIDATE CONSTRAINT fk_snapshots_volume;  -- in a later migration
 ```
+
+## Fix safety
+The fix adds `NOT VALID` to the constraint (naming an unnamed one as PostgreSQL would,
+so that it can be validated) and `ALTER TABLE … VALIDATE CONSTRAINT …` right after the
+statement. Safe where each statement commits on its own (a psql migration): the lock
+is then held only for an instant. Unsafe where the tool runs the file in one
+transaction (Flyway, golang-migrate with several statements, explicit `BEGIN`): there
+VALIDATE must move to a later migration by hand. A constraint on `ADD COLUMN` has no
+fix (`NOT VALID` does not apply to column constraints).
 """
 
 from __future__ import annotations
@@ -31,15 +40,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.migrations.sqledit import relation_text
+from sqllint.fixes import fix_of, make_edit
+from sqllint.migrations.sqledit import relation_text, token_spans
 from sqllint.migrations.steps import Step, added_constraints, table_alterations
-from sqllint.model import Finding
+from sqllint.model import Finding, Fix
 from sqllint.rules.base import Context, finding, normalized
 from sqllint.sqltext import names, quote_ident, source_slice
 
 CODE = "SL307"
 NAME = "constraint-not-valid"
 SEVERITY = "error"
+FIX = "sometimes"
 
 _KINDS = {"CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_CHECK": "CHECK"}
 
@@ -50,9 +61,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             if cons.get("contype") not in _KINDS:
                 continue
             if coldef is None and not cons.get("skip_validation"):
-                yield _finding(step, rel, cons, None)
+                yield _finding(step, rel, cons, None, _fix(ctx, step, rel, cons))
             elif coldef is not None:
-                yield _finding(step, rel, cons, coldef.get("colname", ""))
+                yield _finding(step, rel, cons, coldef.get("colname", ""), None)
 
 
 def default_name(table: str, cons: dict[str, Any], column: str | None) -> str:
@@ -81,8 +92,51 @@ def _first_column(node: Any) -> list[str]:
     return []
 
 
+def _fix(ctx: Context, step: Step, rel: dict[str, Any], cons: dict[str, Any]) -> Fix | None:
+    """`NOT VALID` after the constraint, and `VALIDATE CONSTRAINT` after the statement.
+
+    Safe only where each statement commits on its own (psql, a migration the tool does
+    not wrap): in one transaction, VALIDATE would hold the ADD's lock to the end, so it
+    belongs in a later migration (unsafe). An unnamed constraint is named as PostgreSQL
+    would name it, so VALIDATE can refer to it.
+    """
+    if step.container != "top":
+        return None
+    sql = step.stmt.sql
+    start = int(cons.get("location", 0))
+    all_tokens = token_spans(sql)
+    tokens = [t for t in all_tokens if t[0] >= start]
+    end, depth = None, 0
+    for _start, t_end, text in tokens:
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text in (",", ";"):
+            break
+        end = t_end
+    if end is None or depth != 0 or not tokens:
+        return None
+    name = default_name(str(rel.get("relname", "")), cons, None)
+    edits = []
+    if not cons.get("conname"):
+        edits.append(make_edit(ctx.texts, step.stmt, start, start,
+                               f"CONSTRAINT {quote_ident(name)} "))
+    edits.append(make_edit(ctx.texts, step.stmt, end, end, " NOT VALID"))
+    # Before the statement's own ';' (if any), after its last token (not a comment).
+    tail = max(t_end for _start, t_end, text in all_tokens if text != ";")
+    validate = (f";\nALTER TABLE {relation_text(rel)} VALIDATE CONSTRAINT "
+                f"{quote_ident(name)}")
+    edits.append(make_edit(ctx.texts, step.stmt, tail, tail, validate))
+    alone = step.layout.mode == "autocommit" and step.transaction is None
+    title = "Add the constraint NOT VALID, then VALIDATE CONSTRAINT" + (
+        "" if alone else " (move VALIDATE to a later migration: this one runs in a "
+        "transaction)")
+    return fix_of(title, edits, safe=alone, statements=1)
+
+
 def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
-             column: str | None) -> Finding:
+             column: str | None, fix: Fix | None) -> Finding:
     kind = _KINDS[cons["contype"]]
     rel_text = relation_text(rel)
     name = default_name(str(rel.get("relname", "")), cons, column)
@@ -109,4 +163,4 @@ def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
                f"writes go on)")
     loc = step.stmt.location(int(cons.get("location", 0)))
     return finding(__name__, loc, message, suggestion=suggestion,
-                   statement=normalized(step.stmt.sql), table=rel_text)
+                   statement=normalized(step.stmt.sql), table=rel_text, fix=fix)

@@ -26,21 +26,37 @@ Use instead:
 -- migrations/000009_migrations_status_index.up.sql (alone in its file)
 CREATE INDEX CONCURRENTLY idx_migrations_status ON migrations (status);
 ```
+
+## Fix safety
+`--fix` adds `CONCURRENTLY` where the statement then runs outside a transaction block:
+a psql migration, a golang-migrate file holding only this statement, a Flyway migration
+holding only statements that must run outside a transaction. Elsewhere (a wrapped or
+multi-statement migration, inside `BEGIN … COMMIT`) the index has to move to a
+migration of its own first, and there is no fix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqllint.migrations.sqledit import insert_after, relation, relation_text, statement_text
-from sqllint.migrations.steps import Step, reported
+from sqllint.fixes import fix_of, make_edit
+from sqllint.migrations.sqledit import (
+    insert_after,
+    relation,
+    relation_text,
+    statement_text,
+    token_spans,
+)
+from sqllint.migrations.steps import Step, outside_transaction_after, reported
 from sqllint.migrations.transactions import out_of_transaction_recipe
-from sqllint.model import Finding
+from sqllint.model import Finding, Fix
 from sqllint.rules.base import Context, finding, normalized
 
 CODE = "SL301"
 NAME = "create-index-non-concurrently"
 SEVERITY = "error"
+FIX = "safe"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -58,11 +74,25 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue  # a table the function creates itself (temp, staging)
         if table is not None and (step.created_here(table) or table.schema == "pg_temp"):
             continue
-        yield _finding(step, node, relation_text(rel), table is not None and bool(
-            table.partition_by))
+        partitioned = table is not None and bool(table.partition_by)
+        fix = None if partitioned else _fix(ctx, step, node)
+        yield _finding(step, node, relation_text(rel), partitioned, fix)
 
 
-def _finding(step: Step, node: dict[str, object], rel: str, partitioned: bool) -> Finding:
+def _fix(ctx: Context, step: Step, node: dict[str, Any]) -> Fix | None:
+    """`CONCURRENTLY` after `INDEX`, where the statement then runs outside a transaction
+    (otherwise it would fail: SL303)."""
+    if not outside_transaction_after(ctx, step, {"IndexStmt": {**node, "concurrent": True}}):
+        return None
+    at = next((end for _, end, text in token_spans(step.stmt.sql) if text == "INDEX"), None)
+    if at is None:
+        return None
+    return fix_of("Build the index CONCURRENTLY",
+                  [make_edit(ctx.texts, step.stmt, at, at, " CONCURRENTLY")], safe=True)
+
+
+def _finding(step: Step, node: dict[str, Any], rel: str, partitioned: bool,
+             fix: Fix | None) -> Finding:
     stmt = step.stmt
     # DESIGN: suggested indexes are CONCURRENTLY IF NOT EXISTS (safe to re-run).
     word = "CONCURRENTLY" if node.get("if_not_exists") or not node.get("idxname") \
@@ -87,4 +117,4 @@ def _finding(step: Step, node: dict[str, object], rel: str, partitioned: bool) -
         message = (f"{lock}: use CREATE INDEX CONCURRENTLY in a migration that runs outside "
                    f"a transaction: {where}")
     return finding(__name__, stmt.location(), message, suggestion=suggestion,
-                   statement=normalized(stmt.sql), table=rel)
+                   statement=normalized(stmt.sql), table=rel, fix=fix)

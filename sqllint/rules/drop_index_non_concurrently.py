@@ -19,22 +19,31 @@ Use instead:
 ```sql
 DROP INDEX CONCURRENTLY idx_alerts_severity;  -- in a migration outside a transaction
 ```
+
+## Fix safety
+`--fix` adds `CONCURRENTLY` to a `DROP INDEX` of one index without `CASCADE`, where the
+statement then runs outside a transaction block (as for SL301); elsewhere there is no
+fix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqllint.catalog.model import Catalog, Index
-from sqllint.migrations.steps import reported
+from sqllint.fixes import fix_of, make_edit
+from sqllint.migrations.sqledit import token_spans
+from sqllint.migrations.steps import Step, outside_transaction_after, reported
 from sqllint.migrations.transactions import out_of_transaction_recipe
-from sqllint.model import Finding
+from sqllint.model import Finding, Fix
 from sqllint.rules.base import Context, finding, normalized
 from sqllint.sqltext import names, quote_ident
 
 CODE = "SL302"
 NAME = "drop-index-non-concurrently"
 SEVERITY = "warning"
+FIX = "safe"
 
 
 def _index(catalog: Catalog, parts: list[str]) -> Index | None:
@@ -79,4 +88,20 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield finding(__name__, loc, message,
                           suggestion=f"DROP INDEX CONCURRENTLY {exists}{name};",
                           statement=normalized(step.stmt.sql),
-                          table=index.table.removeprefix("public.") if index else "")
+                          table=index.table.removeprefix("public.") if index else "",
+                          fix=_fix(ctx, step, node))
+
+
+def _fix(ctx: Context, step: Step, node: dict[str, Any]) -> Fix | None:
+    """`CONCURRENTLY` after `DROP INDEX`: one index, no CASCADE, and the statement then
+    runs outside a transaction."""
+    if len(node.get("objects") or []) != 1 or node.get("behavior") == "DROP_CASCADE":
+        return None
+    if not outside_transaction_after(ctx, step, {"DropStmt": {**node, "concurrent": True}}):
+        return None
+    tokens = token_spans(step.stmt.sql)
+    if len(tokens) < 2 or (tokens[0][2], tokens[1][2]) != ("DROP", "INDEX"):
+        return None
+    at = tokens[1][1]
+    return fix_of("Drop the index CONCURRENTLY",
+                  [make_edit(ctx.texts, step.stmt, at, at, " CONCURRENTLY")], safe=True)

@@ -19,6 +19,12 @@ SELECT "timestamp", cpu_usage, memory_usage FROM vm_metrics WHERE vm_id = $1;
 ```
 `SELECT *` from a CTE or subquery of the same statement, and inside `EXISTS (…)`, are
 fine and not reported. Queries inside function bodies are checked too.
+
+## Fix safety
+`--fix --unsafe-fixes` replaces a star over one table with that table's columns as the
+schema declares them (`t.*` keeps its qualifier). Unsafe: the query's output no longer
+follows the table when a migration adds a column, which is the point, but the caller
+must be ready for it. A star over a join is left to you.
 """
 
 from __future__ import annotations
@@ -27,13 +33,17 @@ from collections.abc import Iterator
 
 from sqllint import analysis
 from sqllint.analysis.facts import QueryFacts
-from sqllint.catalog.model import Table
-from sqllint.model import Finding, Statement
+from sqllint.catalog.model import Catalog, Table
+from sqllint.fixes import fix_of, make_edit
+from sqllint.migrations.sqledit import token_spans
+from sqllint.model import Finding, Fix, Statement
 from sqllint.rules.base import Context, finding, normalized
+from sqllint.sqltext import quote_ident
 
 CODE = "SL101"
 NAME = "select-star"
 SEVERITY = "warning"
+FIX = "unsafe"
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
@@ -75,7 +85,26 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                     f"columns the caller uses",
                     statement=normalized(query.sql),
                     table=tables[0].display,
+                    # A DO block runs right there: its columns are the ones of that moment.
+                    fix=_fix(ctx, query, star.location, tables,
+                             ctx.catalog_at(stmt) if stmt.node_type == "DoStmt" else catalog),
                 )
+
+
+def _fix(ctx: Context, query: Statement, at: int, tables: list[Table],
+         catalog: Catalog) -> Fix | None:
+    """The star (or `t.*`) replaced by the table's columns, in ``catalog``'s order.
+    Unsafe: the query no longer follows the table when a migration adds a column."""
+    table = catalog.tables.get(tables[0].qualified) if len(tables) == 1 else None
+    if table is None or not table.columns:
+        return None
+    star = next((t for t in token_spans(query.sql) if t[0] >= at and t[2] == "*"), None)
+    if star is None:
+        return None
+    qualifier = query.sql[at : star[0]]  # "v." or ""
+    columns = ", ".join(qualifier + quote_ident(c.name) for c in table.columns)
+    return fix_of("Name the columns", [make_edit(ctx.texts, query, at, star[1], columns)],
+                  safe=False)
 
 
 def _ddl_facts(ctx: Context, stmt: Statement) -> QueryFacts:

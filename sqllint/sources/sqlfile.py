@@ -230,7 +230,7 @@ def _parses(sql: str) -> bool:
     return True
 
 
-def parse(sql: str) -> tuple[dict[str, Any] | None, str | None, int]:
+def parse(sql: str) -> Parsed:
     """Parse one statement: (node with character offsets, error message, error offset)."""
     try:
         raw = pg.parse_sql_json(sql)
@@ -298,6 +298,9 @@ def classify(node: dict[str, Any] | None, migration: bool) -> StatementKind:
     return "other"
 
 
+Parsed = tuple[dict[str, Any] | None, str | None, int]
+
+
 def statements(
     path: str,
     text: str,
@@ -305,12 +308,15 @@ def statements(
     migration: bool = False,
     placeholders: Sequence[tuple[str, str]] = (),
     dialects: Sequence[str] = ("postgresql",),
+    memo: dict[str, Parsed] | None = None,
 ) -> Iterator[Statement]:
     """Every statement of a SQL file, parsed, with its position in the file.
 
     ``placeholders``: template markers replaced before parsing (positions still point
     into ``text``). ``dialects``: the engines the project's SQL is written for; a file
     named ``*.sqlite`` / ``*.mysql`` is that engine's and not checked as PostgreSQL.
+    ``memo`` (statement text → parse) spares an editor session re-parsing the statements
+    of a file that an edit did not touch; its trees are shared, never modified.
     """
     lines = LineIndex(text)
     sqlc_params = sqlc.is_sqlc_file(text)
@@ -323,7 +329,12 @@ def statements(
             continue
         if sqlc_params:
             sql = sqlc.replace_params(sql)
-        node, error, error_offset = parse(sql)
+        known = memo.get(sql) if memo is not None else None
+        if known is None:
+            known = parse(sql)
+            if memo is not None:
+                memo[sql] = known
+        node, error, error_offset = known
         if error is not None and ":" in sql:
             # psql replaces :var before the server sees the statement.
             for bare in ("1", "x"):

@@ -1,0 +1,1 @@
+"""The language server (`sqllint server`): an editor session over the Language Server Protocol."""
