@@ -16,6 +16,7 @@ import itertools
 import re
 import tokenize
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -55,6 +56,8 @@ __all__ = ["noqa_lines", "statements"]
 _DBAPI = frozenset({"execute", "executemany", "executescript", "mogrify", "copy_expert"})
 # Names also common outside databases: the string must start like SQL to count.
 _GUARDED = frozenset({"fetch", "fetchrow", "fetchval", "raw"})
+# An interpolated expression that names a value: `clause`, `self.SQL`.
+_NAME = re.compile(r"^(?:[A-Za-z_]\w*|self\.[A-Za-z_]\w*|cls\.[A-Za-z_]\w*)$")
 _BATCH = frozenset({"execute_values", "execute_batch"})
 _PANDAS = frozenset({"read_sql", "read_sql_query"})
 _SQL_KEYWORDS = ("sql", "query", "operation", "statement", "stmt")
@@ -305,7 +308,9 @@ class _Extractor:
                 )
                 children = [(n, scope, quiet, dialect) for n in node.decorator_list]
                 children += [(n, scope, quiet, dialect) for n in _defaults(node.args)]
-                children += [(n, inner, quiet, dialect) for n in node.body]
+                children += [(n, inner, quiet, guard or dialect)
+                             for n, guard in zip(node.body, _after_guards(node.body),
+                                                 strict=True)]
             elif isinstance(node, ast.ClassDef):
                 inner = _Scope("class", _bindings(node.body), scope, name=node.name,
                                key=scope.key)
@@ -358,7 +363,52 @@ class _Extractor:
             exprs = self._arguments(call, target)
         for expr in exprs:
             for built in self._resolve(expr, scope, call, target.template, 0):
+                built = _Built(built.key, self._splice(built.atoms, scope, call, 0),
+                               built.nodes, built.dialect)
                 self._emit(built, target, built.dialect or dialect, scope.key)
+
+    def _splice(self, atoms: list[Atom], scope: _Scope, at: ast.AST, depth: int) -> list[Atom]:
+        """Interpolated names bound to SQL text in scope, written in: ``sql % (clause,)``
+        with ``clause = "… FROM sgs"``, ``f"{cte} SELECT …"``. The binding that reaches
+        the use is the last one before it (its first path through any branches)."""
+        if depth > 2 or not any(isinstance(a, Interp) for a in atoms):
+            return atoms
+        out: list[Atom] = []
+        for atom in atoms:
+            if isinstance(atom, Interp) and _NAME.match(atom.text):
+                head, _, attr = atom.text.partition(".")
+                owner = _class_scope(scope, head) if attr else scope
+                found = self._reaching(attr or head, owner, None if attr else at)
+                if found is not None:
+                    binding, built = found
+                    where = ast.Pass(lineno=binding.pos[0], col_offset=binding.pos[1])
+                    out.extend(self._splice(built.atoms, scope, where, depth + 1))
+                    continue
+            elif isinstance(atom, Interp) and (text := _constant_text(atom.text)) is not None:
+                out.extend((ch, atom.line, atom.column, True) for ch in text)
+                continue
+            out.append(atom)
+        return out
+
+    def _reaching(
+        self, name: str, scope: _Scope | None, at: ast.AST | None
+    ) -> tuple[_Binding, _Built] | None:
+        """The last string binding of ``name`` before ``at`` and its text."""
+        where = (at.lineno, at.col_offset) if isinstance(at, (ast.expr, ast.stmt)) else None
+        current = scope
+        while current is not None:
+            bindings = current.bindings.get(name)
+            if bindings and not (current.kind == "class" and current is not scope):
+                local = where if current is scope else None
+                usable = [b for b in bindings if local is None or b.pos < local]
+                starts = [i for i, b in enumerate(usable) if b.op == "="]
+                if not starts:
+                    return None
+                chain = usable[starts[-1] :]
+                built = self._from_bindings(chain, None, current, False, 3)
+                return (chain[0], built[0]) if built else None
+            current = current.parent
+        return None
 
     def _target(self, call: ast.Call) -> _Target | None:
         func = call.func
@@ -850,8 +900,9 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
     stack: list[tuple[list[ast.stmt], Branches, str]] = [(body, (), "")]
     ordered: list[tuple[str, _Binding]] = []
     while stack:
-        stmts, branches, dialect = stack.pop()
-        for stmt in stmts:
+        stmts, branches, outer = stack.pop()
+        for stmt, guard in zip(stmts, _after_guards(stmts), strict=True):
+            dialect = guard or outer
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
@@ -906,6 +957,22 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
     for name, binding in ordered:
         found.setdefault(name, []).append(binding)
     return found
+
+
+def _after_guards(body: list[ast.stmt]) -> list[str]:
+    """The dialect each statement of a block runs on, from the guards before it:
+    after ``if not isinstance(engine, Sqlite3Engine): return`` the rest is SQLite's."""
+    out: list[str] = []
+    rest = ""
+    for stmt in body:
+        out.append(rest)
+        if (
+            isinstance(stmt, ast.If)
+            and not stmt.orelse
+            and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+        ):
+            rest = _branch_dialects(stmt.test)[1] or rest
+    return out
 
 
 def _branch_dialects(test: ast.expr) -> tuple[str, str]:
@@ -1122,6 +1189,23 @@ def _rename(atoms: list[Atom], names: dict[str, str]) -> list[Atom]:
 
 
 
+@lru_cache(maxsize=1024)
+def _constant_text(source: str) -> str | None:
+    """The text of a constant interpolation: ``{"?"}``, ``{"UNIQUE" if u else ""}``
+    (the first branch: either is SQL of the same shape)."""
+    if '"' not in source and "'" not in source:
+        return None
+    try:
+        node = ast.parse(source.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    if isinstance(node, ast.IfExp):
+        node = node.body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
 def _format_fills(call: ast.Call) -> dict[str, str]:
     """``.format`` fields whose text is known: ``sql.Identifier("t")``, ``sql.SQL("…")``,
     a string constant. The rest stay values computed at run time."""
@@ -1157,17 +1241,29 @@ def _fill(atoms: list[Atom], fills: dict[str, str]) -> list[Atom]:
     return out
 
 
-_VALUES_ROWS = re.compile(r"\bVALUES\s+(%s|\?)(?!\s*[,)])", re.IGNORECASE)
+_VALUES_ROWS = re.compile(r"\bVALUES\s+(%s|\?)(?!\s*,)", re.IGNORECASE)
 _INSERT_COLUMNS = re.compile(r"\bINTO\s+[^\s(]+\s*\(([^()]*)\)", re.IGNORECASE)
+# `name(a, b) AS (VALUES ?)` before, or `(VALUES ?) AS name(a, b)` after.
+_CTE_COLUMNS = re.compile(r"\w+\s*\(([^()]*)\)\s*AS\s*(?:MATERIALIZED\s*)?\(\s*$", re.I)
+_ALIAS_COLUMNS = re.compile(r"\s*\)\s*(?:AS\s+)?\w+\s*\(([^()]*)\)", re.IGNORECASE)
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found: re.Match[str] | None = None
+    for match in matches:
+        found = match
+    return found
 
 
 def _expand_values(atoms: list[Atom]) -> list[Atom]:
-    """``INSERT … VALUES %s`` (execute_values fills in the rows) as one row of values."""
+    """``VALUES %s`` / ``VALUES ?`` (execute_values fills in the rows) as one row."""
     flat = "".join(a[0] if isinstance(a, tuple) else "\x00" for a in atoms)
     m = _VALUES_ROWS.search(flat)
     if m is None:
         return atoms
-    columns = _INSERT_COLUMNS.search(flat, 0, m.start())
+    before = flat[: m.start()]
+    columns = (_CTE_COLUMNS.search(before) or _ALIAS_COLUMNS.match(flat, m.end())
+               or _last(_INSERT_COLUMNS.finditer(before)))
     count = columns.group(1).count(",") + 1 if columns else 1
     first = atoms[m.start(1)]
     assert isinstance(first, tuple)

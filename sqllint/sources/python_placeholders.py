@@ -45,7 +45,7 @@ _WORD_AT_END = re.compile(r"\w+$")
 # A word before `?` after which a value (so a placeholder) comes, not the jsonb operator.
 _VALUE_KEYWORDS = frozenset(
     """and or not in is like ilike between then else when select limit offset values set
-    where by on returning case fetch first next distinct all any some array row""".split()
+    where by on returning case fetch first next distinct all any some array row to with""".split()
 )
 _PERCENT = re.compile(r"%(?:\(([^)\n]{1,64})\))?[-#0 +]*\d*(?:\.\d+)?[sdifrauxXeEgGc%]")
 

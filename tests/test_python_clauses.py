@@ -1,0 +1,86 @@
+"""SQL assembled from named fragments, constants and engine guards: the statement that
+runs is the one checked, with positions in the fragment it came from."""
+
+from __future__ import annotations
+
+from sqllint.config import Config, SqlFunction
+from tests.test_python_sources import at, extract, one, where
+
+
+def test_a_fragment_bound_to_a_name_is_written_in() -> None:
+    src = """
+    def states(txn, group):
+        select = "SELECT state_group FROM sgs"
+        sql = '''
+            WITH RECURSIVE sgs(state_group) AS (VALUES(?::bigint))
+            %s
+        '''
+        txn.execute(sql % (select,), (group,))
+    """
+    stmt = one(src)
+    assert stmt.parsed and "FROM sgs" in stmt.sql
+    assert at(stmt, "state_group FROM") == where(src, "state_group FROM")
+
+
+def test_the_binding_that_reaches_the_use_is_the_last_one() -> None:
+    src = """
+    def f(txn, rows):
+        where_clause = "(type = ?)"
+        where_clause = " AND type = ?"
+        txn.execute(f"SELECT event_id FROM events WHERE room_id = ? {where_clause}", rows)
+    """
+    assert one(src).sql == "SELECT event_id FROM events WHERE room_id = $1  AND type = $2"
+
+
+def test_a_constant_interpolation_is_its_text() -> None:
+    src = """
+    def f(txn, unique, table):
+        txn.execute(f"CREATE {'UNIQUE' if unique else ''} INDEX i ON events (room_id)")
+        txn.execute(f"SELECT 1 FROM events WHERE room_id = {'?'}")
+    """
+    first, second = extract(src)
+    assert first.sql == "CREATE UNIQUE INDEX i ON events (room_id)"
+    assert second.sql == "SELECT 1 FROM events WHERE room_id = $1"
+
+
+def test_an_engine_guard_makes_the_rest_of_the_function_that_engine() -> None:
+    src = """
+    def run_create(cur, database_engine):
+        if not isinstance(database_engine, Sqlite3Engine):
+            return
+        cur.execute("CREATE VIRTUAL TABLE event_search USING fts4 (event_id, value)")
+    """
+    stmt = one(src)
+    assert (stmt.dialect, stmt.unchecked, stmt.node) == ("sqlite", "in a branch for SQLite", None)
+
+
+def test_values_placeholder_in_a_cte_and_a_from_list() -> None:
+    src = """
+    def f(txn, rows):
+        txn.execute_values(
+            "WITH claims(user_id, device_id) AS (VALUES ?) "
+            "UPDATE keys AS k SET used = TRUE FROM claims WHERE k.user_id = claims.user_id",
+            rows,
+        )
+        txn.execute_values("SELECT 1 FROM c, (VALUES ?) AS l(chain_id, seq)", rows)
+    """
+    first, second = extract(src)
+    assert first.sql.startswith("WITH claims(user_id, device_id) AS (VALUES ($1, $2)) ")
+    assert second.sql == "SELECT 1 FROM c, (VALUES ($1, $2)) AS l(chain_id, seq)"
+
+
+def test_client_side_parameter_after_to() -> None:
+    src = 'cur.execute("SET statement_timeout TO ?", (ms,))\n'
+    stmt = one(src)
+    assert stmt.parsed and stmt.sql == "SET statement_timeout TO 1"
+
+
+def test_a_description_string_is_not_sql_when_configured_elsewhere() -> None:
+    src = """
+    def f(self, rid):
+        sql = "SELECT event_id FROM events WHERE room_id = ?"
+        return self.db_pool.execute("get_events", None, sql, rid)
+    """
+    config = Config(sql_functions=(SqlFunction("db_pool.execute", 2),))
+    stmt = one(src, config)
+    assert stmt.origin == "self.db_pool.execute" and stmt.parsed
