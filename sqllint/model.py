@@ -90,7 +90,7 @@ class Statement:
     # Why sqllint does not check this statement ("" when it does): other-dialect SQL, or
     # dynamic text whose interpolated parts decide whether it parses.
     unchecked: str = ""
-    # The Python function the statement runs in: a session for its temporary tables.
+    # The Python function the statement runs in ("" outside functions and in SQL files).
     scope: str = ""
 
     @property

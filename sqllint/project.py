@@ -146,13 +146,13 @@ def _build_catalogs(
     ddl_paths.update(path for path, role in roles.items() if role == "migration")
     builder = CatalogBuilder()
     catalogs: dict[int, Catalog] = {}
-    session: tuple[str, str] | None = None
+    path = None
     for stmt in statements:
-        # A file is a session; in Python, each function is (stmt.scope): a temporary
-        # table lives to its function's end, whichever branch drops it on the way.
-        if (stmt.path, stmt.scope) != session:
+        # A file is a session: a temporary table one function of a module creates is the
+        # next one's too (a payday's steps), and application code's DROP is not applied.
+        if stmt.path != path:
             builder.end_session()
-            session = (stmt.path, stmt.scope)
+            path = stmt.path
         if stmt.node is None:
             continue
         if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:

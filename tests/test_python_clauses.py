@@ -84,3 +84,28 @@ def test_a_description_string_is_not_sql_when_configured_elsewhere() -> None:
     config = Config(sql_functions=(SqlFunction("db_pool.execute", 2),))
     stmt = one(src, config)
     assert stmt.origin == "self.db_pool.execute" and stmt.parsed
+
+
+def test_a_tuple_after_in_and_a_client_side_boolean() -> None:
+    src = """
+    def f(db, ids, hide):
+        db.all("SELECT id FROM tips WHERE tipper IN %(ids)s", dict(ids=ids))
+        db.one("SELECT id FROM tips WHERE (visibility < 0) IS NOT %(hide)s", dict(hide=hide))
+    """
+    config = Config(sql_functions=(SqlFunction("*.all"), SqlFunction("*.one")))
+    first, second = extract(src, config)
+    assert first.sql == "SELECT id FROM tips WHERE tipper IN ($1)"  # psycopg2: (a, b, c)
+    assert second.parsed and second.sql == "SELECT id FROM tips WHERE (visibility < 0) IS NOT TRUE"
+
+
+def test_a_wildcard_sql_function_takes_only_what_starts_like_sql() -> None:
+    src = """
+    import subprocess
+
+    def f(db, qs):
+        subprocess.run(["stripe", "listen"], check=True)
+        qs.all("success")
+        db.run("DELETE FROM sessions WHERE expires < now()")
+    """
+    config = Config(sql_functions=(SqlFunction("*.all"), SqlFunction("*.run")))
+    assert [s.sql for s in extract(src, config)] == ["DELETE FROM sessions WHERE expires < now()"]

@@ -126,6 +126,7 @@ def statements(path: str, text: str, config: Config, *, migration: bool = False)
 _QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pyodbc"})
 
 
+
 @lru_cache(maxsize=32)
 def _hit_pattern(functions: tuple[SqlFunction, ...]) -> re.Pattern[str]:
     names = sorted({re.escape(f.pattern.rsplit(".", 1)[-1]) for f in functions if f.pattern})
@@ -271,6 +272,7 @@ class _Extractor:
             elif isinstance(node, ast.ImportFrom):
                 if node.module and node.module.split(".")[0] in _QMARK_DRIVERS:
                     self.qmark = True
+
                 for alias in node.names:
                     self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             else:
@@ -422,7 +424,9 @@ class _Extractor:
         resolved = self._resolve_import(dotted)
         for fn in self.config.sql_functions:
             if _matches(fn.pattern, dotted) or _matches(fn.pattern, resolved):
-                return _Target(dotted, fn.arg, _SQL_KEYWORDS if fn.arg == 0 else ())
+                # `*.run` also names subprocess.run: what it takes must start like SQL.
+                return _Target(dotted, fn.arg, _SQL_KEYWORDS if fn.arg == 0 else (),
+                               guarded=fn.pattern.startswith("*."))
         last = dotted.rsplit(".", 1)[-1]
         attribute = isinstance(call.func, ast.Attribute)
         if last in _BATCH:
@@ -753,8 +757,10 @@ class _Extractor:
             ):
                 if sum(p.error is None for p in attempt) > sum(p.error is None for p in chosen):
                     chosen = attempt
+        # psycopg2 and most DB-API drivers write values into the text on the client,
+        # where `SET x TO %s` and `IS NOT %(flag)s` are SQL: a literal stands there.
         unfilled = {i for i, p in enumerate(chosen) if p.params and not _prepares(p)}
-        for literal in ("1", "'x'") if unfilled else ():
+        for literal in ("1", "'x'", "TRUE") if unfilled else ():
             filled = _parse_all(rewrite(atoms, qmark=self.qmark, identifiers=False,
                                         literal=literal))
             if len(filled) != len(chosen):

@@ -41,6 +41,7 @@ _DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 _IDENT_BEFORE = re.compile(
     r"(?:\b(?:from|join|into|update|table|exists|only|truncate)|\.)\s*$", re.IGNORECASE
 )
+_IN_BEFORE = re.compile(r"\bIN\s*$", re.IGNORECASE)
 _WORD_AT_END = re.compile(r"\w+$")
 # A word before `?` after which a value (so a placeholder) comes, not the jsonb operator.
 _VALUE_KEYWORDS = frozenset(
@@ -123,6 +124,8 @@ def rewrite(
                     numbers[key] = number
             params[number] = text
             stand_in = f"${number}" if literal is None else literal
+            if _IN_BEFORE.search(tail()):
+                stand_in = f"({stand_in})"  # `IN %s`: the driver writes a tuple as a list
             # `OR{clause}` must not read as one word `OR$1`.
             if chars and (chars[-1][-1:].isalnum() or chars[-1][-1:] in "_$"):
                 stand_in = " " + stand_in
