@@ -166,7 +166,6 @@ class NameResolution(BuilderState):
             return
         if not fields or any(not isinstance(f, dict) or "String" not in f for f in fields):
             return  # an odd shape
-        location = loc(node)
         if len(fields) == 1:
             column = sval(fields[0])
             found = self._find_unqualified(env, column)
@@ -181,7 +180,7 @@ class NameResolution(BuilderState):
             if self.embedded or column in SYSTEM_COLUMNS:
                 return
             if _all_known(env, self.tables):
-                self.problems.append(ColumnProblem("unknown-column", None, column, location))
+                self.problems.append(ColumnProblem("unknown-column", None, column, loc(node)))
             return
         qualifier = sval(fields[-2])
         column = sval(fields[-1])
@@ -191,14 +190,14 @@ class NameResolution(BuilderState):
         if hit is None:
             if not self.embedded and not _shadowed_by_unknown(env, self.tables):
                 self.problems.append(ColumnProblem("unknown-qualifier", qualifier, column,
-                                                   location))
+                                                   loc(node)))
             return
         ref, depth = hit
         if ref < 0:
             return
         cols = self.tables[ref].columns
         if cols is not None and column not in cols and column not in SYSTEM_COLUMNS:
-            self.problems.append(ColumnProblem("unknown-column", qualifier, column, location,
+            self.problems.append(ColumnProblem("unknown-column", qualifier, column, loc(node),
                                                ref))
             return
         self.resolved[id(node)] = (ref, column, depth)
