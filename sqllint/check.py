@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqllint import analysis
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Statement
-from sqllint.project import Project
+from sqllint.project import FileProblem, Project
 from sqllint.result import CheckResult, PlannedIndex
 from sqllint.rules import Context, RuleSpec, all_rules
 from sqllint.suppress import ALL, Suppressions, parse_suppressions
@@ -24,6 +24,7 @@ def make_context(project: Project) -> Context:
         targets=project.targets,
         catalogs=project.catalogs,
         texts=project.texts,
+        run=project.run,
     )
 
 
@@ -33,19 +34,79 @@ def enabled_rules(config: Config) -> list[RuleSpec]:
 
 
 def run_rules(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:
-    """Every finding of every rule; a rule that fails on one statement skips only that."""
+    """Every finding of every rule over ``ctx`` as one piece (all statements at once)."""
+    gathered = gather(ctx, rules)
+    found, scanned = check_file(ctx, rules, gathered)
+    yield from found
+    yield from check_catalog(ctx, rules)
+    yield from report(rules, gathered, [scanned])
+
+
+def check_file(
+    ctx: Context, rules: list[RuleSpec], gathered: dict[str, list[Any]]
+) -> tuple[list[Finding], dict[str, list[Any]]]:
+    """The findings of the rules that read statements, over ``ctx``'s statements (one
+    file's, or all of them), and what repository-wide rules' ``scan`` found there.
+
+    A rule that fails on one statement skips only that.
+    """
+    out: list[Finding] = []
     targets = [s for s in ctx.statements if s.path in ctx.targets]
     running = [s for s in targets if s.node is not None and analysis.queries(ctx, s)]
     for rule in rules:
         if rule.check_statement is not None:
             for stmt in running if rule.scope == "queries" else targets:
                 try:
-                    yield from rule.check_statement(ctx, stmt)
+                    out.extend(rule.check_statement(ctx, stmt))
                 except (RecursionError, Exception) as exc:
                     _internal(rule, stmt, exc)
-        if rule.check is not None:
+        if rule.check is not None and rule.scope != "catalog" and rule.gather is None:
+            try:
+                out.extend(rule.check(ctx))
+            except (RecursionError, Exception) as exc:
+                _internal(rule, None, exc)
+    scanned: dict[str, list[Any]] = {}
+    for rule in rules:
+        if rule.scan is not None and gathered.get(rule.code):
+            try:
+                scanned[rule.code] = rule.scan(ctx, gathered[rule.code])
+            except (RecursionError, Exception) as exc:
+                _internal(rule, None, exc)
+    return out, scanned
+
+
+def check_catalog(ctx: Context, rules: list[RuleSpec]) -> Iterator[Finding]:
+    """The findings of the rules that read only the final catalog (once per run)."""
+    for rule in rules:
+        if rule.check is not None and rule.scope == "catalog":
             try:
                 yield from rule.check(ctx)
+            except (RecursionError, Exception) as exc:
+                _internal(rule, None, exc)
+
+
+def gather(ctx: Context, rules: list[RuleSpec]) -> dict[str, list[Any]]:
+    """What repository-wide rules need from ``ctx``'s statements before any query is
+    scanned (migrations that drop or rename)."""
+    out: dict[str, list[Any]] = {}
+    for rule in rules:
+        if rule.gather is not None:
+            try:
+                out[rule.code] = rule.gather(ctx)
+            except (RecursionError, Exception) as exc:
+                _internal(rule, None, exc)
+    return out
+
+
+def report(
+    rules: list[RuleSpec], gathered: dict[str, list[Any]], scans: list[dict[str, list[Any]]]
+) -> Iterator[Finding]:
+    """Repository-wide rules' findings, from what was gathered and scanned file by file."""
+    for rule in rules:
+        if rule.report is not None and gathered.get(rule.code):
+            found = [item for scanned in scans for item in scanned.get(rule.code, ())]
+            try:
+                yield from rule.report(gathered[rule.code], found)
             except (RecursionError, Exception) as exc:
                 _internal(rule, None, exc)
 
@@ -64,9 +125,11 @@ def _debug() -> bool:
     return os.environ.get("SQLLINT_DEBUG") == "1"
 
 
-def file_problem_findings(project: Project) -> Iterator[Finding]:
-    for problem in project.problems:
-        if problem.path in project.targets:
+def file_problem_findings(
+    problems: Iterable[FileProblem], targets: frozenset[str]
+) -> Iterator[Finding]:
+    for problem in problems:
+        if problem.path in targets:
             where = Location(problem.path, problem.line, 1, problem.line, 1)
             yield Finding("SL001", "parse-error", "error", where, problem.message)
 
@@ -74,7 +137,6 @@ def file_problem_findings(project: Project) -> Iterator[Finding]:
 def check_project(project: Project, rules: list[RuleSpec] | None = None, *,
                   memo: dict[Any, Any] | None = None) -> CheckResult:
     """``memo`` keeps query facts from one run to the next (an editor session)."""
-    from sqllint.advisor.plan import plan_indexes
     from sqllint.analysis.queries import SHARED_FACTS
 
     config = project.config
@@ -84,24 +146,30 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None, *,
         ctx.cache[SHARED_FACTS] = memo
     raw = list(run_rules(ctx, rules))
     if config.code_enabled("SL001"):
-        raw.extend(file_problem_findings(project))
-    kept = _filter(raw, project, config)
+        raw.extend(file_problem_findings(project.problems, project.targets))
+    suppressor = Suppressor(config)
+    suppressor.learn(project.texts, project.statements)
+    return finish(raw, suppressor, ctx, files=len(project.files),
+                  statements=len(project.statements))
+
+
+def finish(
+    raw: Iterable[Finding], suppressor: Suppressor, ctx: Context, *, files: int, statements: int
+) -> CheckResult:
+    """Findings filtered, in their one order, their suggestions pointing at the index plan."""
+    from sqllint.advisor.plan import plan_indexes
+
     # dict, not set: the first of equal findings wins, whatever the hash seed.
-    kept = sorted(dict.fromkeys(kept), key=Finding.sort_key)
-    if config.code_enabled("SL008"):
-        unused = _filter(list(_unused_suppressions(project, raw, config)), project, config)
+    kept = sorted(dict.fromkeys(f for f in raw if suppressor.keep(f)), key=Finding.sort_key)
+    if ctx.config.code_enabled("SL008"):
+        unused = [f for f in suppressor.unused(ctx.targets) if suppressor.keep(f, record=False)]
         kept = sorted(dict.fromkeys([*kept, *unused]), key=Finding.sort_key)
     indexes = plan_indexes(kept, ctx)
     planned = _planned_lookup(indexes)
     kept = [_with_planned_suggestion(f, planned) for f in kept]
-    return CheckResult(
-        findings=tuple(kept),
-        indexes=tuple(indexes),
-        files=len(project.files),
-        statements=len(project.statements),
-        schema_found=not project.catalog.empty,
-        schema_tables=len(project.catalog.tables),
-    )
+    return CheckResult(findings=tuple(kept), indexes=tuple(indexes), files=files,
+                       statements=statements, schema_found=not ctx.catalog.empty,
+                       schema_tables=len(ctx.catalog.tables))
 
 
 def _planned_lookup(plan: list[PlannedIndex]) -> dict[tuple[str, str], str]:
@@ -125,77 +193,82 @@ def _with_planned_suggestion(finding: Finding, planned: dict[tuple[str, str], st
     return finding
 
 
-def _ignored(config: Config) -> list[tuple[Any, tuple[str, ...]]]:
-    if not config.per_file_ignores:
-        return []
-    import pathspec
+class Suppressor:
+    """Disabled rules, per-file ignores and suppression comments, learnt file by file;
+    it records which directive suppressed what (for SL008, unused suppressions)."""
 
-    return [(pathspec.PathSpec.from_lines("gitignore", [glob]), codes)
-            for glob, codes in config.per_file_ignores]
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.ignores: list[tuple[Any, tuple[str, ...]]] = []
+        if config.per_file_ignores:
+            import pathspec
 
+            self.ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), tuple(codes))
+                            for glob, codes in config.per_file_ignores]
+        self.found: dict[str, Suppressions] = {}  # files with directives only
+        self.texts: dict[str, str] = {}
+        self.starts: dict[str, dict[int, int]] = {}  # any line of a statement → its first
+        self.used: dict[str, set[tuple[int, str]]] = {}
 
-def _filter(findings: list[Finding], project: Project, config: Config,
-            used: dict[str, set[tuple[int, str]]] | None = None) -> list[Finding]:
-    """Drop findings of disabled rules, per-file ignores and suppression comments
-    (recording in ``used`` which directive suppressed what)."""
-    suppressions: dict[str, Suppressions] = {}
-    starts: dict[str, dict[int, int]] = {}
-    ignores = _ignored(config)
-    out = []
-    for f in findings:
-        if not config.code_enabled(f.rule):
-            continue
+    def learn(self, texts: Mapping[str, str], statements: Sequence[Statement]) -> None:
+        """The directives of these files (statements: theirs, or more)."""
+        for path, text in texts.items():
+            if path in self.found:
+                continue
+            found = parse_suppressions(text, python=path.endswith(".py"))
+            if found.directives:
+                self.found[path] = found
+                self.texts[path] = text
+                self.starts[path] = _statement_lines(statements, path)
+
+    def merge(self, other: Suppressor) -> None:
+        """What a worker learnt and used, in its own copy."""
+        for path, found in other.found.items():
+            self.found.setdefault(path, found)
+            self.texts.setdefault(path, other.texts[path])
+            self.starts.setdefault(path, other.starts[path])
+        for path, hits in other.used.items():
+            self.used.setdefault(path, set()).update(hits)
+
+    def keep(self, f: Finding, *, record: bool = True) -> bool:
+        if not self.config.code_enabled(f.rule):
+            return False
         path = f.location.path
         if any(spec.match_file(path) and any(f.rule.startswith(c) or c == "ALL" for c in codes)
-               for spec, codes in ignores):
-            continue
-        if path not in suppressions:
-            suppressions[path] = _suppressions(project, path)
-        found = suppressions[path]
-        if not found.directives:
-            out.append(f)
-            continue
+               for spec, codes in self.ignores):
+            return False
+        found = self.found.get(path)
+        if found is None:
+            return True
         # A directive alone on its line already speaks for the next line; one on the
         # statement's first line speaks for the whole statement.
-        if path not in starts:
-            starts[path] = _statement_lines(project, path)
         lines = [f.location.line]
-        start = starts[path].get(f.location.line)
+        start = self.starts[path].get(f.location.line)
         if start is not None:
             lines.append(start)
         hit = found.match(f.rule, *lines)
         # A bare directive cannot silence the report that it is unused.
         if hit is not None and not (f.rule == "SL008" and hit[1].code == ALL):
-            if used is not None:
-                used.setdefault(path, set()).add((hit[0], hit[1].code))
-            continue
-        out.append(f)
-    return out
+            if record:
+                self.used.setdefault(path, set()).add((hit[0], hit[1].code))
+            return False
+        return True
+
+    def unused(self, targets: frozenset[str]) -> Iterator[Finding]:
+        """SL008 for every suppression comment of the target files that suppressed nothing."""
+        from sqllint.unused import unused_findings
+
+        for path in sorted(targets):
+            found = self.found.get(path)
+            if found is not None:
+                yield from unused_findings(path, self.texts[path], found,
+                                           self.used.get(path, set()), self.config.code_enabled)
 
 
-def _suppressions(project: Project, path: str) -> Suppressions:
-    return parse_suppressions(project.texts.get(path, ""), python=path.endswith(".py"))
-
-
-def _unused_suppressions(project: Project, raw: list[Finding],
-                         config: Config) -> Iterator[Finding]:
-    """SL008 for every suppression comment of the target files that suppressed nothing."""
-    from sqllint.unused import unused_findings
-
-    used: dict[str, set[tuple[int, str]]] = {}
-    _filter(raw, project, config, used)
-    for path in sorted(project.targets):
-        text = project.texts.get(path, "")
-        found = _suppressions(project, path)
-        if found.directives:
-            yield from unused_findings(path, text, found, used.get(path, set()),
-                                       config.code_enabled)
-
-
-def _statement_lines(project: Project, path: str) -> dict[int, int]:
+def _statement_lines(statements: Sequence[Statement], path: str) -> dict[int, int]:
     """Any line of a statement of ``path`` → the statement's first line."""
     out: dict[int, int] = {}
-    for stmt in project.statements:
+    for stmt in statements:
         if stmt.path != path:
             continue
         first = stmt.line

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import click
@@ -136,13 +137,17 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "markdown"]
               help="With --fix or --show-fixes, apply the unsafe fixes too.")
 @click.option("--show-fixes", is_flag=True,
               help="Print the fixes as a diff; write nothing (exit 1 when there is one).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64),
+              help="Processes to check files with [default: one per core when the run "
+                   "is big enough to gain from it].")
 def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | None,
           config_path: str | None, fail_on: str | None, baseline: str | None,
           write_baseline: str | None, stdin_filename: str | None, diff_ref: str | None,
           output: str | None, exit_zero: bool, statistics: bool, no_cache: bool,
           exclude: str | None, extend_exclude: str | None, postgres_version: int | None,
           quiet: bool, color: bool | None, show_source: bool, show_files: bool, fix: bool,
-          unsafe_fixes: bool, show_fixes: bool) -> None:
+          unsafe_fixes: bool, show_fixes: bool,
+          jobs: int | None) -> None:
     """Lint SQL files, migrations and SQL in Python."""
     from sqllint.report import FORMATS
 
@@ -166,7 +171,7 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         click.echo(_files_listing(spaces, overrides, "json" if fmt == "json" else "text"),
                    nl=False)
         return
-    result, project = _run(spaces, overrides)
+    result, project = _run(spaces, overrides, jobs)
     if show_fixes:
         _show_fixes(result, unsafe_fixes)
     if fix:
@@ -176,13 +181,11 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
             if not count:
                 break
             fixed, files = fixed + count, files | paths_changed
-            result, project = _run(spaces, overrides)
+            result, project = _run(spaces, overrides, jobs)
         if fixed:
             click.echo(f"sqllint: fixed {fixed} finding(s) in {len(files)} file(s)", err=True)
         _tell_unsafe(result, unsafe_fixes)
     config = spaces[0].config
-    if (baseline or write_baseline or diff_ref) and project is None:
-        project = _load(spaces[0].config, spaces[0].paths, overrides)
     result = _apply_workflow_filters(result, baseline, write_baseline, diff_ref, project)
     if write_baseline:
         click.echo(f"recorded {len(result.findings)} finding(s) in {write_baseline}", err=True)
@@ -232,27 +235,29 @@ def _globs(value: str | None) -> tuple[str, ...]:
     return tuple(g.strip() for g in (value or "").split(",") if g.strip())
 
 
-def _run(spaces: list[Any], overrides: dict[Path, str]) -> tuple[Any, Any]:
-    """The merged result of every workspace, and the first project loaded (if any)."""
+def _run(spaces: list[Any], overrides: dict[Path, str],
+         jobs: int | None = None) -> tuple[Any, Any]:
+    """The merged result of every workspace, and what the workflow filters read of the
+    run (the first workspace's configuration)."""
     from sqllint.result import merge_results
 
     results = []
-    project = None
     for space in spaces:
         cached, store = _cached_result(space, overrides)
         if cached is None:
-            from sqllint.check import check_project
             from sqllint.report.audit_progress import TerminalProgress
+            from sqllint.stream import check_stream
 
             # A bar on a terminal's stderr, and only once the run has been slow.
-            with TerminalProgress("reading files") as progress:
-                loaded = _load(space.config, space.paths, overrides, progress)
-                progress.stage("checking")
-                cached = check_project(loaded)
-            project = project or loaded
+            with TerminalProgress("checking files") as progress:
+                try:
+                    cached = check_stream(space.paths, space.config, overrides, jobs=jobs,
+                                          progress=progress)
+                except DiscoveryError as exc:
+                    raise UserError(str(exc)) from exc
             store(cached)
         results.append(cached)
-    return merge_results(results), project
+    return merge_results(results), SimpleNamespace(config=spaces[0].config)
 
 
 def _fixed_files(result: Any, unsafe: bool) -> list[tuple[str, str, Any]]:

@@ -6,6 +6,7 @@ analysis caches its facts in ``Context.cache``; nothing here reaches up into the
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,29 @@ from typing import Any
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.model import Statement
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the whole run knows beyond one file, gathered as the statements were applied
+    in order: rules that run file by file read this instead of every statement."""
+
+    # (first seq, user function → i/s/v): the map in force from that statement on.
+    functions: tuple[tuple[int, Mapping[str, str]], ...] = ((0, {}),)
+    extensions: Mapping[str, Statement] = field(default_factory=dict)  # first CREATE
+    user_types: frozenset[str] = frozenset()  # domains, enums, composite and range types
+    created_elsewhere: frozenset[str] = frozenset()  # SELECT … INTO, tables in bodies
+    # seq of an ALTER TABLE → columns a validated CHECK (col IS NOT NULL) covers there
+    not_null: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    def functions_at(self, seq: int) -> Mapping[str, str]:
+        """The user functions created before statement ``seq``."""
+        at = bisect.bisect_right(self.functions, seq, key=lambda c: c[0]) - 1
+        return self.functions[max(at, 0)][1]
+
+    @property
+    def final_functions(self) -> Mapping[str, str]:
+        return self.functions[-1][1]
 
 
 @dataclass(frozen=True)
@@ -26,6 +50,7 @@ class Context:
     catalogs: Mapping[int, Catalog] = field(default_factory=dict)  # seq → catalog there
     texts: Mapping[str, str] = field(default_factory=dict)  # display path → file text
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
+    run: RunFacts = field(default_factory=RunFacts)
 
     def catalog_at(self, stmt: Statement) -> Catalog:
         """The catalog as it stood when ``stmt`` ran: before it, for DDL; the final one

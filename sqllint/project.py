@@ -5,21 +5,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from sqllint.catalog.build import CatalogBuilder
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
+from sqllint.context import RunFacts
 from sqllint.discover import SourceFile, applied_text, discover, display_path, is_large
-from sqllint.model import Statement, with_changes
+from sqllint.model import Statement
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
+from sqllint.replay import Replay, created_elsewhere
 from sqllint.sources import sqlfile
 from sqllint.sources.text import FileText, decode, read_text
 
 _INCLUDE = re.compile(r"^[ \t]*\\(i|ir|include|include_relative)[ \t]+(\S+)[ \t]*$", re.M)
-_DEFINES_SCHEMA = frozenset({"CreateStmt", "ViewStmt", "CreateTableAsStmt", "IndexStmt"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Project:
     catalogs: Mapping[int, Catalog]
     texts: Mapping[str, str]
     problems: tuple[FileProblem, ...]
+    run: RunFacts = field(default_factory=RunFacts)
 
     @cached_property  # asked once per finding and statement: compute it once
     def targets(self) -> frozenset[str]:
@@ -112,10 +113,11 @@ def load_project(
 
     # Discovery's order is the application order; never reordered by content.
     ordered = [stmt for _, stmts in per_file for stmt in stmts]
-    statements = [with_changes(stmt, seq=seq) for seq, stmt in enumerate(ordered)]
-    roles = {f.display: f.role for f in files}
+    replay = Replay({f.display: f.role for f in files}, config)
+    replay.note_created(created_elsewhere(ordered))
     with gc_paused():
-        final, catalogs = _build_catalogs(statements, roles)
+        statements = replay.unit(ordered)
+        final, catalogs, run = replay.finish()
     return Project(
         config=config,
         files=tuple(files),
@@ -124,55 +126,24 @@ def load_project(
         catalogs=catalogs,
         texts=texts,
         problems=tuple(problems),
+        run=run,
     )
-
-
-def _build_catalogs(
-    statements: list[Statement], roles: Mapping[str, str]
-) -> tuple[Catalog, dict[int, Catalog]]:
-    """The final catalog, and the catalog as it stood before each DDL statement and
-    each query of a file that also holds DDL (snapshots share structure: cheap).
-
-    Only schema and migration files change the catalog, and framework migrations in
-    Python (``RunSQL``, ``op.execute``). DDL that application code runs does not: of
-    it, only temporary tables count, until the end of their file. Down migrations never.
-
-    Not cached: building it (0.5 s on pg_regress) is three times faster than unpickling
-    its snapshots, which share structure in memory but not in a pickle.
-    """
-    # Statements of files that define nothing (queries, a REFRESH) see the whole
-    # schema; those of migrations and of defining files, the schema as it stands.
-    ddl_paths = {s.path for s in statements if s.node_type in _DEFINES_SCHEMA}
-    ddl_paths.update(path for path, role in roles.items() if role == "migration")
-    builder = CatalogBuilder()
-    catalogs: dict[int, Catalog] = {}
-    path = None
-    for stmt in statements:
-        # A file is a session: a temporary table one function of a module creates is the
-        # next one's too (a payday's steps), and application code's DROP is not applied.
-        if stmt.path != path:
-            builder.end_session()
-            path = stmt.path
-        if stmt.node is None:
-            continue
-        if stmt.kind == "query" or stmt.node_type in sqlfile.QUERY_NODES:
-            if stmt.path in ddl_paths:
-                catalogs[stmt.seq] = builder.snapshot()
-        else:
-            if stmt.path in ddl_paths:
-                catalogs[stmt.seq] = builder.snapshot()
-            role = roles.get(stmt.path, "schema")  # an included file: its includer's
-            if role in ("schema", "migration") or (
-                role == "source" and (stmt.migration or _temporary(stmt))
-            ):
-                builder.apply(stmt)
-    builder.end_session()  # the last file's temporary tables end with it too
-    return builder.snapshot(), catalogs
 
 
 _QUERY_START = re.compile(
     r"(?:\s+|--[^\n]*|/\*.*?\*/)*(?:SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE|EXPLAIN"
     r"|COPY|MERGE)\b", re.I | re.S)
+
+
+def _build_catalogs(
+    statements: list[Statement], roles: Mapping[str, str], config: Config
+) -> tuple[Catalog, dict[int, Catalog], RunFacts]:
+    """The catalog, its snapshots and the run facts of statements numbered in order
+    (an editor session rebuilding them after an edit)."""
+    replay = Replay(roles, config)
+    replay.note_created(created_elsewhere(statements))
+    replay.unit(statements)
+    return replay.finish()
 
 
 def _schema_only(text: str) -> str:
@@ -193,14 +164,6 @@ def _schema_only(text: str) -> str:
             at = piece.stop
     out.append(text[at:])
     return "".join(out)
-
-
-def _temporary(stmt: Statement) -> bool:
-    """Does ``stmt`` create a temporary table (``CREATE TEMP TABLE``, ``… AS``)?"""
-    node = stmt.node or {}
-    rel = (node.get("CreateStmt", {}).get("relation")
-           or node.get("CreateTableAsStmt", {}).get("into", {}).get("rel") or {})
-    return bool(rel.get("relpersistence") == "t")
 
 
 def _sql_with_includes(

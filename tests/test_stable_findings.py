@@ -61,6 +61,13 @@ def test_hash_seeds_do_not_change_the_report(repos: list[Path]) -> None:
         assert _run(repo, seed="12345") == first, repo.name
 
 
+def test_one_process_or_two_give_the_same_report(repos: list[Path]) -> None:
+    for repo in repos:
+        one = _run(repo, "--jobs", "1")
+        assert _run(repo, "--jobs", "2") == one, repo.name
+        assert _run(repo) == one, repo.name  # the number chosen by the run itself
+
+
 def test_the_cache_does_not_change_the_report(repos: list[Path], tmp_path: Path) -> None:
     for i, repo in enumerate(repos):
         plain = _run(repo)

@@ -21,7 +21,8 @@ from sqllint.config import Config, load_config
 from sqllint.discover import display_path
 from sqllint.model import Finding, Statement, with_changes
 from sqllint.parallel import ParseJob, parse_source
-from sqllint.project import Project, _build_catalogs, _temporary, load_project
+from sqllint.project import Project, _build_catalogs, load_project
+from sqllint.replay import temporary as _temporary
 from sqllint.sources import sqlfile
 
 LANGUAGES = (".sql", ".py")
@@ -128,14 +129,15 @@ class Session:
         old = project.statements[lo:hi]
         if changes_schema(old, file.role) or changes_schema(new, file.role):
             roles = {f.display: f.role for f in project.files}
-            catalog, catalogs = _build_catalogs(list(statements), roles)
+            catalog, catalogs, run = _build_catalogs(list(statements), roles, self.config)
             self.last_mode = "catalog"
         else:
             # The schema is as it was: the same catalogs, keyed by the shifted positions.
             catalog = project.catalog
             catalogs = {(k if k < lo else k + delta): c for k, c in project.catalogs.items()
                         if not lo <= k < hi}
+            run = project.run
             self.last_mode = "reused"
         return replace(project, statements=statements, catalog=catalog, catalogs=catalogs,
-                       texts=texts)
+                       texts=texts, run=run)
 

@@ -10,15 +10,16 @@ Both are computed once per run (cached in ``ctx.cache``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
+from sqllint.catalog.model import Catalog
 from sqllint.migrations.sqledit import relation
-from sqllint.migrations.steps import Step, steps
+from sqllint.migrations.steps import Step
+from sqllint.model import Statement
 from sqllint.rules.base import Context
 from sqllint.sqltext import names
 
-_PROOFS = "sqllint.migrations.session.proofs"
 _UTC = "sqllint.migrations.session.utc"
 # Zones whose offset is zero at every instant.
 _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
@@ -29,29 +30,31 @@ _UTC_NAMES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "u
 
 def proven_not_null(ctx: Context, step: Step) -> frozenset[str]:
     """``schema.table.column`` keys a validated NOT NULL check covers before ``step``."""
-    proofs = ctx.cache.get(_PROOFS)
-    if proofs is None:
-        proofs = ctx.cache[_PROOFS] = _proofs(steps(ctx))
-    return proofs.get(id(step.stmt), frozenset())
+    return ctx.run.not_null.get(step.stmt.seq, frozenset())
 
 
-def _proofs(all_steps: tuple[Step, ...]) -> Mapping[int, frozenset[str]]:
-    # table key → constraint name → (column, validated)
-    checks: dict[str, dict[str, tuple[str, bool]]] = {}
-    out: dict[int, frozenset[str]] = {}
-    for step in all_steps:
-        if step.container != "top" or step.role not in ("migration", "schema"):
-            continue
-        node = step.stmt.node or {}
+class NotNullProofs:
+    """Validated ``CHECK (col IS NOT NULL)`` constraints, followed statement by statement
+    through the history (``sqllint.replay`` feeds it in application order)."""
+
+    def __init__(self) -> None:
+        # table key → constraint name → (column, validated)
+        self.checks: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.proven: dict[int, frozenset[str]] = {}  # seq of an ALTER TABLE → keys
+
+    def add(self, stmt: Statement, catalog: Catalog) -> None:
+        """A top-level statement of a migration or schema file; ``catalog`` before it."""
+        checks = self.checks
+        node = stmt.node or {}
         if "CreateStmt" in node:
-            _create(step, node["CreateStmt"], checks)
+            _create(node["CreateStmt"], checks)
         elif "AlterTableStmt" in node:
             inner = node["AlterTableStmt"]
-            table = relation(step.catalog, inner.get("relation") or {})
+            table = relation(catalog, inner.get("relation") or {})
             if table is None:
-                continue
+                return
             mine = checks.setdefault(table.qualified, {})
-            out[id(step.stmt)] = frozenset(
+            self.proven[stmt.seq] = frozenset(
                 f"{table.qualified}.{col}" for col, ok in mine.values() if ok)
             for wrapped in inner.get("cmds") or []:
                 cmd = wrapped.get("AlterTableCmd", {})
@@ -65,11 +68,9 @@ def _proofs(all_steps: tuple[Step, ...]) -> Mapping[int, frozenset[str]]:
                     mine[name] = (mine[name][0], True)
                 elif sub == "AT_DropConstraint":
                     mine.pop(name, None)
-    return out
 
 
-def _create(step: Step, node: dict[str, Any], checks: dict[str, dict[str, tuple[str, bool]]]
-            ) -> None:
+def _create(node: dict[str, Any], checks: dict[str, dict[str, tuple[str, bool]]]) -> None:
     rel = node.get("relation") or {}
     key = f"{rel.get('schemaname') or 'public'}.{rel.get('relname', '')}"
     mine: dict[str, tuple[str, bool]] = {}

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import immutables
-
 from sqllint.catalog.model import Catalog, Table
 from sqllint.context import Context
 from sqllint.discover import migration_version
@@ -109,19 +107,16 @@ def _compute(ctx: Context) -> list[Step]:
             in_tx[id(stmts[i])] = mark
     out: list[Step] = []
     pending_bodies: list[tuple[Statement, Role]] = []
-    # A persistent map: steps share its structure (a dict copy per step held 63 MB on
-    # pg_regress).
-    functions: immutables.Map[str, str] = immutables.Map()
     for stmt in ctx.statements:
         if stmt.node is None:
             continue
-        if stmt.path not in ctx.targets:  # read for the schema: only its functions matter
-            if stmt.node_type == "CreateFunctionStmt":
-                _record_function(stmt, functions)
+        if stmt.path not in ctx.targets:  # read for the schema: its functions are in ctx.run
             continue
         role = _role(stmt.path, ctx, roles)
         kind = stmt.node_type
         if kind in _INTERESTING:
+            # The user functions created before it, in any file (shared, not copied).
+            functions = ctx.run.functions_at(stmt.seq)
             step = Step(stmt, role, layouts[stmt.path], ctx.catalog_at(stmt),
                         transaction=in_tx.get(id(stmt)), functions=functions)
             out.append(step)
@@ -131,9 +126,8 @@ def _compute(ctx: Context) -> list[Step]:
                 for body in _body_statements(stmt):
                     out.append(Step(body, role, step.layout, step.catalog, "do", stmt,
                                     _body_transaction(step), functions))
-        if kind == "CreateFunctionStmt":
-            functions = _record_function(stmt, functions)
     final = ctx.catalog
+    functions = ctx.run.final_functions
     for stmt, role in pending_bodies:
         for body in _body_statements(stmt):
             out.append(Step(body, role, layouts[stmt.path], final, "function", stmt,
@@ -152,22 +146,6 @@ def _body_statements(stmt: Statement) -> Iterator[Statement]:
 
 def _body_transaction(step: Step) -> InTransaction:
     return InTransaction("function", step.layout)
-
-
-def _record_function(
-    stmt: Statement, functions: immutables.Map[str, str]
-) -> immutables.Map[str, str]:
-    """``functions`` with the volatility of the function ``stmt`` creates."""
-    node = (stmt.node or {}).get("CreateFunctionStmt", {})
-    parts = [p.get("String", {}).get("sval", "") for p in node.get("funcname") or []]
-    if not parts:
-        return functions
-    vol = "v"
-    for opt in node.get("options") or []:
-        elem = opt.get("DefElem", {})
-        if elem.get("defname") == "volatility":
-            vol = str(elem.get("arg", {}).get("String", {}).get("sval", "volatile"))[0]
-    return functions.set(parts[-1], vol)
 
 
 def reported(ctx: Context) -> list[Step]:

@@ -32,7 +32,14 @@ class RuleSpec:
     check: Callable[[Context], Iterator[Finding]] | None = None
     check_statement: Callable[[Context, Statement], Iterator[Finding]] | None = None
     # "queries": check_statement only sees statements that run queries (most do not).
+    # "catalog": check reads only the final catalog (run once, not file by file).
     scope: str = "statements"
+    # Repository-wide rules, run file by file in three steps: gather(ctx) → facts of a
+    # file as the schema is replayed; scan(ctx, gathered) → what a file's queries add;
+    # report(gathered, scanned) → the findings, once.
+    gather: Callable[[Context], list[Any]] | None = None
+    scan: Callable[[Context, list[Any]], list[Any]] | None = None
+    report: Callable[[list[Any], list[Any]], Iterator[Finding]] | None = None
     # Opt-in rules run only when selected by their exact code or name.
     opt_in: bool = False
     # How its findings are fixed: "" (not), "safe", "unsafe", "sometimes" (per file).
@@ -50,6 +57,9 @@ class RuleSpec:
             scope=getattr(module, "SCOPE", "statements"),
             opt_in=bool(getattr(module, "OPT_IN", False)),
             fix=getattr(module, "FIX", ""),
+            gather=getattr(module, "gather", None),
+            scan=getattr(module, "scan", None),
+            report=getattr(module, "report", None),
         )
 
     @property

@@ -36,6 +36,7 @@ from sqllint.rules.base import Context, finding, origin_location
 CODE = "SL201"
 NAME = "fk-without-index"
 SEVERITY = "warning"
+SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -33,6 +33,7 @@ from sqllint.rules.base import Context, finding, origin_location
 CODE = "SL205"
 NAME = "matview-without-unique-index"
 SEVERITY = "warning"
+SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 
 def refreshable_concurrently(catalog: Catalog, table: Table) -> bool:

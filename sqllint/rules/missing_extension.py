@@ -40,7 +40,7 @@ from typing import Any
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.steps import Step, reported
 from sqllint.migrations.volatility import extension_data, typname
-from sqllint.model import Finding, Statement
+from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
 from sqllint.sqltext import dict_nodes, names, quote_ident
 
@@ -57,13 +57,8 @@ _METHOD_EXTENSION = {"gist": "btree_gist", "gin": "btree_gin"}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    created = _creations(ctx.statements)
-    user_types: set[str] = set()
-    for stmt in ctx.statements:
-        kind = stmt.node_type
-        if kind in ("CreateDomainStmt", "CompositeTypeStmt", "CreateEnumStmt",
-                    "CreateRangeStmt", "DefineStmt"):
-            user_types.update(_defined_names(stmt.node or {}))
+    created = ctx.run.extensions  # in any file, before or after this one
+    user_types = ctx.run.user_types
     for step in reported(ctx):
         if step.container != "top" or step.role not in ("migration", "schema"):
             continue
@@ -90,30 +85,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                           statement=normalized(step.stmt.sql))
 
 
-def _creations(statements: tuple[Statement, ...]) -> dict[str, Statement]:
-    out: dict[str, Statement] = {}
-    for stmt in statements:
-        if stmt.node_type == "CreateExtensionStmt" and stmt.node is not None:
-            out.setdefault(str(stmt.node["CreateExtensionStmt"].get("extname", "")), stmt)
-    return out
-
-
-def _defined_names(node: dict[str, Any]) -> set[str]:
-    found: set[str] = set()
-    inner: Any = next(iter(node.values()), {})
-    for key in ("domainname", "typeName", "defnames"):
-        value = inner.get(key)
-        if isinstance(value, list):
-            parts = names(value)
-            if parts:
-                found.add(parts[-1])
-    rv = inner.get("typevar")
-    if isinstance(rv, dict) and rv.get("relname"):
-        found.add(str(rv["relname"]))
-    return found
-
-
-def _uses(step: Step, user_types: set[str]) -> Iterator[tuple[str, str, str, int, str]]:
+def _uses(step: Step, user_types: frozenset[str]) -> Iterator[tuple[str, str, str, int, str]]:
     """(kind, name, extension, offset, the error PostgreSQL gives) for each use."""
     data = extension_data()
     node = step.stmt.node or {}

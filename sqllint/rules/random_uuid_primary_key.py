@@ -35,6 +35,7 @@ from sqllint.rules.base import Context, finding, origin_location
 CODE = "SL203"
 NAME = "random-uuid-primary-key"
 SEVERITY = "info"
+SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 RANDOM_UUID = ("gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1mc")
 

@@ -33,6 +33,7 @@ from sqllint.sqltext import quote_ident
 CODE = "SL204"
 NAME = "redundant-index"
 SEVERITY = "warning"
+SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 
 def _sig(index: Index) -> tuple[tuple[str, bool], ...]:

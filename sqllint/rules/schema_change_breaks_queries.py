@@ -59,15 +59,34 @@ class Change(NamedTuple):
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    changes = [c for step in reported(ctx) if step.container == "top"
-               and step.role == "migration" for c in _changes(step)]
-    if not changes:
-        return
+    changes = gather(ctx)
+    if changes:
+        yield from report(changes, scan(ctx, changes))
+
+
+# A run that goes file by file calls the three steps below itself (RuleSpec.gather).
+
+
+def gather(ctx: Context) -> list[Change]:
+    """The reported migration steps of ``ctx`` that drop or rename a table or column."""
+    return [c for step in reported(ctx) if step.container == "top"
+            and step.role == "migration" for c in _changes(step)]
+
+
+def scan(ctx: Context, changes: list[Change]) -> list[tuple[int, Location]]:
+    """(change number, where) for each query of ``ctx`` that ``changes`` break."""
     queries = [s for s in ctx.statements
                if s.kind == "query" and not s.migration and s.node is not None]
-    for change in changes:
-        broken = sorted(set(_broken(ctx, change, queries)),
-                        key=lambda loc: (loc.path, loc.line, loc.column))
+    return [(i, loc) for i, change in enumerate(changes)
+            for loc in _broken(ctx, change, queries)]
+
+
+def report(changes: list[Change], found: list[tuple[int, Location]]) -> Iterator[Finding]:
+    by_change: dict[int, set[Location]] = {}
+    for i, loc in found:
+        by_change.setdefault(i, set()).add(loc)
+    for i, change in enumerate(changes):
+        broken = sorted(by_change.get(i, ()), key=lambda loc: (loc.path, loc.line, loc.column))
         if not broken:
             continue
         where = ", ".join(f"{loc.path}:{loc.line}:{loc.column}" for loc in broken[:_SHOWN])

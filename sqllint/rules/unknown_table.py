@@ -90,26 +90,5 @@ def _close_match(ctx: Context, name: str, catalog: Catalog) -> str | None:
 
 
 def _created_elsewhere(ctx: Context) -> frozenset[str]:
-    """Tables created by SELECT … INTO or inside function bodies (unknown to the catalog)."""
-    cached = ctx.cache.get("unknown_table:created")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    names: set[str] = set()
-    for stmt in ctx.statements:
-        node = stmt.node or {}
-        select = node.get("SelectStmt")
-        if isinstance(select, dict) and isinstance(select.get("intoClause"), dict):
-            rel = select["intoClause"].get("rel") or {}
-            if rel.get("relname"):
-                names.add(str(rel["relname"]))
-        if stmt.node_type in ("CreateFunctionStmt", "DoStmt") and "create" in stmt.sql.lower():
-            import re
-
-            for m in re.finditer(r"create\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|"
-                                 r"unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?"
-                                 r"(?:\w+\.)?(\"?[\w]+\"?)", stmt.sql, re.I):
-                raw = m.group(1)
-                names.add(raw.strip('"') if raw.startswith('"') else raw.lower())
-    result = frozenset(names)
-    ctx.cache["unknown_table:created"] = result
-    return result
+    """Tables created by SELECT … INTO or inside function bodies, in any file."""
+    return ctx.run.created_elsewhere

@@ -44,6 +44,7 @@ from sqllint.rules.base import Context, finding, origin_location
 CODE = "SL202"
 NAME = "unpartitioned-timeseries"
 SEVERITY = "warning"
+SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 _NAME = re.compile(r"(_metrics|_events|_logs?|_history|_measurements|_samples)$|^audit", re.I)
 _TIME_TYPES = ("timestamp", "date")

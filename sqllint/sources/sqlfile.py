@@ -285,6 +285,23 @@ def _bytes_to_chars(node: Any, table: list[int]) -> None:
             stack.extend(cur)
 
 
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
+_QUERY_WORDS = frozenset({"insert", "update", "delete", "merge"})
+_SELECT_WORDS = frozenset({"select", "with", "values", "table"})
+
+
+def _plain_query(sql: str) -> bool:
+    """Does ``sql`` start with a query keyword, and could it not create a table?"""
+    lead = _LEADING_NOISE.match(sql)
+    word = _FIRST_WORD.match(sql, lead.end() if lead else 0)
+    if word is None:
+        return False
+    first = word.group().lower()
+    if first in _QUERY_WORDS:
+        return True
+    return first in _SELECT_WORDS and "into" not in sql.lower()
+
+
 def classify(node: dict[str, Any] | None, migration: bool) -> StatementKind:
     if migration:
         return "migration"
@@ -309,6 +326,7 @@ def statements(
     placeholders: Sequence[tuple[str, str]] = (),
     dialects: Sequence[str] = ("postgresql",),
     memo: dict[str, Parsed] | None = None,
+    queries: bool = True,
 ) -> Iterator[Statement]:
     """Every statement of a SQL file, parsed, with its position in the file.
 
@@ -317,6 +335,10 @@ def statements(
     named ``*.sqlite`` / ``*.mysql`` is that engine's and not checked as PostgreSQL.
     ``memo`` (statement text → parse) spares an editor session re-parsing the statements
     of a file that an edit did not touch; its trees are shared, never modified.
+
+    ``queries=False``: a statement that starts as a plain query (and cannot create a
+    table, as SELECT … INTO does) is not parsed: it comes with neither tree nor error.
+    The same statements come out, in the same order, for a fraction of the time.
     """
     lines = LineIndex(text)
     sqlc_params = sqlc.is_sqlc_file(text)
@@ -329,6 +351,12 @@ def statements(
             continue
         if sqlc_params:
             sql = sqlc.replace_params(sql)
+        if not queries and _plain_query(sql):
+            line, col = lines.position(span.start)
+            yield Statement(path=path, sql=sql, offsets=OffsetMap.at(line, col),
+                            kind=classify(None, migration), origin=path, node=None,
+                            migration=migration)
+            continue
         known = memo.get(sql) if memo is not None else None
         if known is None:
             known = parse(sql)

@@ -1,0 +1,199 @@
+"""Statements applied in discovery order: the catalog, its snapshots, the run-wide facts.
+
+The one place the schema is replayed, file after file, for a run that holds every
+statement (``sqllint.project``) and for one that streams them (``sqllint.stream``). It
+needs the DDL trees only: a query statement may come as a stub (``node`` and ``error``
+both ``None``), which still takes its place in the order and, in a file that defines
+tables, its catalog snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import immutables
+
+from sqllint.catalog.build import CatalogBuilder
+from sqllint.catalog.model import Catalog
+from sqllint.config import Config
+from sqllint.context import RunFacts
+from sqllint.discover import migration_version
+from sqllint.migrations.session import NotNullProofs
+from sqllint.model import Statement, with_changes
+from sqllint.sources.sqlfile import QUERY_NODES
+from sqllint.sqltext import names
+
+# Statements that make a file a schema file (applied before migrations; its queries see
+# the catalog as it stood at their line).
+DEFINES_SCHEMA = frozenset({"CreateStmt", "ViewStmt", "CreateTableAsStmt", "IndexStmt"})
+_PROOF_NODES = frozenset({"CreateStmt", "AlterTableStmt"})
+_TYPE_NODES = frozenset({"CreateDomainStmt", "CompositeTypeStmt", "CreateEnumStmt",
+                         "CreateRangeStmt", "DefineStmt"})
+_BODY_TABLE = re.compile(r"create\s+(?:(?:global\s+|local\s+)?(?:temp|temporary|unlogged)\s+)?"
+                         r"table\s+(?:if\s+not\s+exists\s+)?(?:\w+\.)?(\"?[\w]+\"?)", re.I)
+
+
+def is_stub(stmt: Statement) -> bool:
+    """A query read without its tree (it cannot change the schema)."""
+    return stmt.node is None and stmt.error is None
+
+
+def stub(stmt: Statement) -> Statement:
+    """``stmt`` without its tree and text when the replay has no use for them (a query)."""
+    if is_stub(stmt) or (stmt.node is not None and (stmt.kind == "query"
+                                                   or stmt.node_type in QUERY_NODES)):
+        return with_changes(stmt, node=None, sql="", params=())
+    return stmt
+
+
+def created_elsewhere(stmts: Iterable[Statement]) -> Iterator[str]:
+    """Tables created by SELECT … INTO or inside function bodies (unknown to the catalog)."""
+    for stmt in stmts:
+        node = stmt.node or {}
+        select = node.get("SelectStmt")
+        if isinstance(select, dict) and isinstance(select.get("intoClause"), dict):
+            rel = select["intoClause"].get("rel") or {}
+            if rel.get("relname"):
+                yield str(rel["relname"])
+        if stmt.node_type in ("CreateFunctionStmt", "DoStmt") and "create" in stmt.sql.lower():
+            for m in _BODY_TABLE.finditer(stmt.sql):
+                raw = m.group(1)
+                yield raw.strip('"') if raw.startswith('"') else raw.lower()
+
+
+class Replay:
+    """Feed it the statements of each file in application order (``unit``), then
+    ``finish``: the final catalog, the snapshots by ``seq`` and the run facts."""
+
+    def __init__(self, roles: Mapping[str, str], config: Config) -> None:
+        self.roles = roles  # display path → discovery role; an included file: "schema"
+        self.config = config
+        self._history: dict[str, bool] = {}  # path → a migration or schema file?
+        self._proofs = NotNullProofs()
+        self.builder = CatalogBuilder()
+        self.catalogs: dict[int, Catalog] = {}
+        self.seq = 0
+        self._path: str | None = None
+        self._functions: immutables.Map[str, str] = immutables.Map()
+        self._changes: list[tuple[int, Mapping[str, str]]] = [(0, self._functions)]
+        self._extensions: dict[str, Statement] = {}
+        self._types: set[str] = set()
+        self._created: set[str] = set()
+
+    def unit(self, stmts: list[Statement]) -> list[Statement]:
+        """Apply one file's statements (with the files it includes); they come back
+        numbered (``seq``) in application order."""
+        # Statements of files that define nothing (queries, a REFRESH) see the whole
+        # schema; those of migrations and of defining files, the schema as it stands.
+        ddl_paths = {s.path for s in stmts if s.node_type in DEFINES_SCHEMA}
+        ddl_paths.update(s.path for s in stmts if self.roles.get(s.path) == "migration")
+        builder = self.builder
+        out = []
+        for stmt in stmts:
+            stmt = with_changes(stmt, seq=self.seq)
+            self.seq += 1
+            out.append(stmt)
+            # A file is a session: a temporary table one function of a module creates is
+            # the next one's too (a payday's steps), and application code's DROP is not
+            # applied.
+            if stmt.path != self._path:
+                builder.end_session()
+                self._path = stmt.path
+            if stmt.node is None:
+                if is_stub(stmt) and stmt.path in ddl_paths:
+                    self.catalogs[stmt.seq] = builder.snapshot()
+                continue
+            kind = stmt.node_type
+            if stmt.kind == "query" or kind in QUERY_NODES:
+                if stmt.path in ddl_paths:
+                    self.catalogs[stmt.seq] = builder.snapshot()
+            else:
+                if stmt.path in ddl_paths:
+                    self.catalogs[stmt.seq] = builder.snapshot()
+                if kind in _PROOF_NODES and self._in_history(stmt.path):
+                    self._proofs.add(stmt, builder.snapshot())
+                # Only schema and migration files change the catalog, and framework
+                # migrations in Python (RunSQL, op.execute). DDL that application code
+                # runs does not: of it, only temporary tables count, until the end of
+                # their file. Down migrations never.
+                role = self.roles.get(stmt.path, "schema")
+                if role in ("schema", "migration") or (
+                    role == "source" and (stmt.migration or temporary(stmt))
+                ):
+                    builder.apply(stmt)
+            self._facts(stmt, kind)
+        return out
+
+    def _in_history(self, path: str) -> bool:
+        """Is ``path`` a migration or a schema file (not a down migration, not Python)?"""
+        found = self._history.get(path)
+        if found is None:
+            mig = migration_version(Path(path), self.config)
+            found = mig[0] == "migration" if mig is not None else not path.endswith(".py")
+            self._history[path] = found
+        return found
+
+    def note_created(self, names: Iterable[str]) -> None:
+        """Tables created where the catalog does not see them (``created_elsewhere``)."""
+        self._created.update(names)
+
+    def _facts(self, stmt: Statement, kind: str) -> None:
+        node = stmt.node or {}
+        if kind == "CreateFunctionStmt":
+            functions = record_function(node[kind], self._functions)
+            if functions is not self._functions:
+                self._functions = functions
+                self._changes.append((stmt.seq + 1, functions))
+        elif kind == "CreateExtensionStmt":
+            self._extensions.setdefault(str(node[kind].get("extname", "")), stmt)
+        elif kind in _TYPE_NODES:
+            self._types.update(_defined_names(node))
+
+    def finish(self) -> tuple[Catalog, dict[int, Catalog], RunFacts]:
+        self.builder.end_session()  # the last file's temporary tables end with it too
+        facts = RunFacts(functions=tuple(self._changes), extensions=dict(self._extensions),
+                         user_types=frozenset(self._types),
+                         created_elsewhere=frozenset(self._created),
+                         not_null=self._proofs.proven)
+        return self.builder.snapshot(), self.catalogs, facts
+
+
+def temporary(stmt: Statement) -> bool:
+    """Does ``stmt`` create a temporary table (``CREATE TEMP TABLE``, ``… AS``)?"""
+    node = stmt.node or {}
+    rel = (node.get("CreateStmt", {}).get("relation")
+           or node.get("CreateTableAsStmt", {}).get("into", {}).get("rel") or {})
+    return bool(rel.get("relpersistence") == "t")
+
+
+def record_function(
+    node: dict[str, Any], functions: immutables.Map[str, str]
+) -> immutables.Map[str, str]:
+    """``functions`` with the volatility of the function a CREATE FUNCTION creates."""
+    parts = [p.get("String", {}).get("sval", "") for p in node.get("funcname") or []]
+    if not parts:
+        return functions
+    vol = "v"
+    for opt in node.get("options") or []:
+        elem = opt.get("DefElem", {})
+        if elem.get("defname") == "volatility":
+            vol = str(elem.get("arg", {}).get("String", {}).get("sval", "volatile"))[0]
+    return functions.set(parts[-1], vol)
+
+
+def _defined_names(node: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    inner: Any = next(iter(node.values()), {})
+    for key in ("domainname", "typeName", "defnames"):
+        value = inner.get(key)
+        if isinstance(value, list):
+            parts = names(value)
+            if parts:
+                found.add(parts[-1])
+    rv = inner.get("typevar")
+    if isinstance(rv, dict) and rv.get("relname"):
+        found.add(str(rv["relname"]))
+    return found

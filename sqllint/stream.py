@@ -1,0 +1,269 @@
+"""The check run file by file: memory bounded by the largest file, not the repository.
+
+1. **Schema pass.** Every file is read once in discovery (= application) order and
+   split; only the statements that can change the schema are parsed (plain queries
+   are not), and their trees replayed (``sqllint.replay``): the catalog, its
+   snapshots and the run-wide facts. A file's trees are dropped once it is applied.
+2. **Rule pass.** Each reported file is parsed again, whole, and its rules run against
+   the catalog as it stood at each of its statements; only its findings are kept.
+   Files are independent now, so a process pool can take them (``--jobs``): workers
+   inherit the schema by ``fork`` and send back findings, never trees.
+3. **Repository-wide work** (catalog rules, the index plan, rules that compare
+   migrations with every query) reads the catalog, findings and small facts.
+
+A file over ``MAX_FILE_BYTES`` is checked for syntax and migration rules only (its
+queries are not parsed), with a note on standard error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqllint.config import Config
+from sqllint.context import Context
+from sqllint.discover import SourceFile, applied_text, discover
+from sqllint.model import Finding, Statement, with_changes
+from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
+from sqllint.project import _INCLUDE, FileProblem, _read, _sql_with_includes
+from sqllint.replay import Replay, created_elsewhere, stub
+from sqllint.result import CheckResult
+from sqllint.rules import RuleSpec
+from sqllint.sources import sqlfile
+
+if TYPE_CHECKING:
+    from sqllint.check import Suppressor
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Below this much text a second process costs more than it saves (measured on 2 cores:
+# fork + result transfer ~40 ms, rules ~0.4 s per MB of SQL).
+POOL_MIN_BYTES = 1 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A file as the rules see it: itself and the files it includes."""
+
+    file: SourceFile
+    seq: int  # the first statement's number in application order
+    count: int
+    size: int  # characters of text
+
+
+@dataclass
+class _Run:
+    """What the rule pass reads: set before the pool forks, so workers share it."""
+
+    config: Config
+    rules: list[RuleSpec]
+    base: Context
+    gathered: dict[str, list[Any]]
+    overrides: Mapping[Path, str]
+    max_bytes: int
+
+
+_RUN: _Run | None = None
+
+
+def check_stream(
+    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None,
+    *, jobs: int | None = None, progress: Progress | None = None,
+) -> CheckResult:
+    """``check_project(load_project(...))`` without holding the repository's trees."""
+    global _RUN
+    from sqllint.check import (
+        Suppressor,
+        check_catalog,
+        enabled_rules,
+        file_problem_findings,
+        finish,
+        gather,
+        report,
+    )
+
+    overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
+    files = discover(paths, config, virtual=overrides)
+    rules = enabled_rules(config)
+    targets = frozenset(f.display for f in files if f.target)
+    max_bytes = _max_bytes()
+    replay = Replay({f.display: f.role for f in files}, config)
+    problems: list[FileProblem] = []
+    units: list[Unit] = []
+    gathered: dict[str, list[Any]] = {}
+    gatherers = [r for r in rules if r.gather is not None]
+
+    def apply(file: SourceFile, stmts: list[Statement], text: str, size: int) -> None:
+        base = replay.seq
+        numbered = replay.unit(stmts)
+        units.append(Unit(file, base, len(stmts), size))
+        if gatherers and file.role == "migration" and file.target:
+            ctx = Context(config=config, catalog=replay.builder.snapshot(),
+                          statements=tuple(numbered), targets=targets,
+                          catalogs=replay.catalogs, texts={file.display: text})
+            for code, found in gather(ctx, gatherers).items():
+                gathered.setdefault(code, []).extend(found)
+
+    included: set[Path] = set()
+    with gc_paused():
+        # Discovery's order is the application order.
+        for file in files:
+            if file.path in included or not file.read:
+                continue
+            read = _schema_statements(file, config, overrides, included, problems, max_bytes)
+            if read is None:
+                continue
+            stmts, text = read
+            replay.note_created(created_elsewhere(stmts))
+            apply(file, [stub(s) for s in stmts], text, len(text))
+            del stmts, read
+        final, catalogs, run = replay.finish()
+    base = Context(config=config, catalog=final, statements=(), targets=targets,
+                   catalogs=catalogs, run=run)
+    _RUN = _Run(config, rules, base, gathered, overrides, max_bytes)
+    todo = [u for u in units if u.file.target]
+    raw: list[Finding] = []
+    scans: list[dict[str, list[Any]]] = []
+    suppressor = Suppressor(config)
+    try:
+        for found, scanned, learnt in _check_units(todo, jobs, progress):
+            raw.extend(found)
+            scans.append(scanned)
+            suppressor.merge(learnt)
+    finally:
+        _RUN = None
+    raw.extend(check_catalog(base, rules))
+    raw.extend(report(rules, gathered, scans))
+    if config.code_enabled("SL001"):
+        raw.extend(file_problem_findings(problems, targets))
+    return finish(raw, suppressor, base, files=len(files), statements=replay.seq)
+
+
+def _max_bytes() -> int:
+    raw = os.environ.get("SQLLINT_MAX_FILE_MB", "")
+    try:
+        return int(float(raw) * 1024 * 1024) if raw else MAX_FILE_BYTES
+    except ValueError:
+        return MAX_FILE_BYTES
+
+
+def _schema_statements(
+    file: SourceFile, config: Config, overrides: Mapping[Path, str], included: set[Path],
+    problems: list[FileProblem], max_bytes: int,
+) -> tuple[list[Statement], str] | None:
+    """A file's statements with the trees the schema needs (queries unparsed)."""
+    content = _read(file, overrides)
+    if content.problem:
+        problems.append(FileProblem(file.display, content.problem))
+        return None
+    migration = file.role in ("migration", "down")
+    # dbmate / goose files hold both directions: only the up part runs.
+    text = applied_text(content.text) if migration else content.text
+    if file.lang != "python" and _INCLUDE.search(text):
+        return _sql_with_includes(file, text, migration, {}, included, problems,
+                                  root=config.root if config.rooted else None), text
+    if file.lang == "python":
+        job = ParseJob(file.display, file.lang, text, migration)
+        return parse_files([job], config)[0], text
+    return list(sqlfile.statements(file.display, text, migration=migration, queries=False,
+                                   placeholders=config.placeholders,
+                                   dialects=config.dialects)), text
+
+
+def _check_units(
+    units: Sequence[Unit], jobs: int | None, progress: Progress | None
+) -> Iterator[tuple[list[Finding], dict[str, list[Any]], Suppressor]]:
+    workers = workers_for(units, jobs)
+    done = 0
+    if workers > 1:
+        try:
+            for result in _pool(units, workers):
+                done += 1
+                if progress is not None:
+                    progress(done, len(units))
+                yield result
+            return
+        except (OSError, RuntimeError):  # no processes allowed here: go on in-process
+            units = units[done:]
+    for unit in units:
+        yield _check_unit(unit)
+        done += 1
+        if progress is not None:
+            progress(done, len(units))
+
+
+def workers_for(units: Sequence[Unit], jobs: int | None) -> int:
+    """Processes for the rule pass: ``jobs`` when given, else one per core once there
+    is enough SQL to pay for them."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+    if jobs is not None:
+        return max(1, min(jobs, len(units)))
+    forced = os.environ.get("SQLLINT_WORKERS", "")
+    if forced.isdigit():
+        return max(1, min(int(forced), len(units)))
+    if not sys.platform.startswith("linux") or len(units) < 2:
+        return 1  # workers inherit the schema by fork
+    if sum(u.size for u in units) < POOL_MIN_BYTES:
+        return 1
+    return max(1, min(cores, len(units)))
+
+
+def _pool(
+    units: Sequence[Unit], workers: int
+) -> Iterator[tuple[list[Finding], dict[str, list[Any]], Suppressor]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    # Biggest files first, so no worker is left with a long one at the end.
+    order = sorted(range(len(units)), key=lambda i: -units[i].size)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_check_unit, [units[i] for i in order], chunksize=1)
+
+
+def _check_unit(unit: Unit) -> tuple[list[Finding], dict[str, list[Any]], Suppressor]:
+    """One file's findings, what repository-wide rules scanned there, and its
+    suppression directives (for findings reported later, at the catalog's objects)."""
+    from sqllint.check import Suppressor, check_file
+
+    run = _RUN
+    assert run is not None
+    stmts, texts = _rule_statements(unit, run)
+    ctx = replace(run.base, statements=tuple(stmts), texts=texts, cache={})
+    with gc_paused():
+        found, scanned = check_file(ctx, run.rules, run.gathered)
+    suppressor = Suppressor(run.config)
+    suppressor.learn(texts, stmts)
+    kept = [f for f in found if suppressor.keep(f)]
+    suppressor.ignores = []  # spent; the rest goes back to the parent
+    return kept, scanned, suppressor
+
+
+def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, str]]:
+    """A file's statements, parsed whole, numbered as the schema pass numbered them."""
+    file = unit.file
+    content = _read(file, run.overrides)
+    texts = {file.display: content.text}
+    migration = file.role in ("migration", "down")
+    text = applied_text(content.text) if migration else content.text
+    if file.lang != "python" and _INCLUDE.search(text):
+        stmts = _sql_with_includes(file, text, migration, texts, set(), [],
+                                   root=run.config.root if run.config.rooted else None)
+    elif len(text) > run.max_bytes and file.lang != "python":
+        print(f"sqllint: note: {file.display} is {len(text) / 1e6:.0f} MB, over the "
+              f"{run.max_bytes / 1e6:.0f} MB limit (SQLLINT_MAX_FILE_MB): checked for syntax "
+              f"and migration rules only", file=sys.stderr)
+        stmts = list(sqlfile.statements(file.display, text, migration=migration,
+                                        queries=False, placeholders=run.config.placeholders,
+                                        dialects=run.config.dialects))
+    else:
+        job = ParseJob(file.display, file.lang, text, migration)
+        stmts = parse_files([job], run.config)[0]
+    if len(stmts) != unit.count:  # cannot happen; numbering would be off: say so
+        print(f"sqllint: internal error: {file.display} read {len(stmts)} statements, then "
+              f"{unit.count}", file=sys.stderr)
+    return [with_changes(s, seq=unit.seq + i) for i, s in enumerate(stmts)], texts
