@@ -12,7 +12,7 @@
    migrations with every query) reads the catalog, findings and small facts.
 
 A file over ``MAX_FILE_BYTES`` is checked for syntax and migration rules only (its
-queries are not parsed), with a note on standard error.
+queries are parsed, then their trees dropped unread), with a note on standard error.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from sqllint.replay import Replay, created_elsewhere, stub
 from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
 from sqllint.sources import sqlfile
+from sqllint.sources.sqlfile import QUERY_NODES
 
 if TYPE_CHECKING:
     from sqllint.check import Suppressor
@@ -173,6 +174,12 @@ def _schema_statements(
                                    dialects=config.dialects)), text
 
 
+def _without_query_tree(stmt: Statement) -> Statement:
+    if stmt.node is not None and (stmt.kind == "query" or stmt.node_type in QUERY_NODES):
+        return with_changes(stmt, node=None)
+    return stmt
+
+
 def _check_units(
     units: Sequence[Unit], jobs: int | None, progress: Progress | None
 ) -> Iterator[tuple[list[Finding], dict[str, list[Any]], Suppressor]]:
@@ -257,9 +264,10 @@ def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, 
         print(f"sqllint: note: {file.display} is {len(text) / 1e6:.0f} MB, over the "
               f"{run.max_bytes / 1e6:.0f} MB limit (SQLLINT_MAX_FILE_MB): checked for syntax "
               f"and migration rules only", file=sys.stderr)
-        stmts = list(sqlfile.statements(file.display, text, migration=migration,
-                                        queries=False, placeholders=run.config.placeholders,
-                                        dialects=run.config.dialects))
+        # Every statement is parsed (syntax), only the schema's trees are kept.
+        stmts = [_without_query_tree(s) for s in sqlfile.statements(
+            file.display, text, migration=migration, placeholders=run.config.placeholders,
+            dialects=run.config.dialects)]
     else:
         job = ParseJob(file.display, file.lang, text, migration)
         stmts = parse_files([job], run.config)[0]
