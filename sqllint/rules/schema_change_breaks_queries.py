@@ -77,6 +77,8 @@ def scan(ctx: Context, changes: list[Change]) -> list[tuple[int, Location]]:
     """(change number, where) for each query of ``ctx`` that ``changes`` break."""
     queries = [s for s in ctx.statements
                if s.kind == "query" and not s.migration and s.node is not None]
+    if not queries:
+        return []
     return [(i, loc) for i, change in enumerate(changes)
             for loc in _broken(ctx, change, queries)]
 
