@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -53,6 +54,7 @@ class Unit:
     seq: int  # the first statement's number in application order
     count: int
     size: int  # characters of text
+    spans: array[int] | None = None  # where its statements are (plain SQL files)
 
 
 @dataclass
@@ -97,10 +99,11 @@ def check_stream(
     gathered: dict[str, list[Any]] = {}
     gatherers = [r for r in rules if r.gather is not None]
 
-    def apply(file: SourceFile, stmts: list[Statement], text: str, size: int) -> None:
+    def apply(file: SourceFile, stmts: list[Statement], text: str,
+              spans: array[int] | None) -> None:
         base = replay.seq
         numbered = replay.unit(stmts)
-        units.append(Unit(file, base, len(stmts), size))
+        units.append(Unit(file, base, len(stmts), len(text), spans))
         if gatherers and file.role == "migration" and file.target:
             ctx = Context(config=config, catalog=replay.builder.snapshot(),
                           statements=tuple(numbered), targets=targets,
@@ -117,9 +120,9 @@ def check_stream(
             read = _schema_statements(file, config, overrides, included, problems, max_bytes)
             if read is None:
                 continue
-            stmts, text = read
+            stmts, text, spans = read
             replay.note_created(created_elsewhere(stmts))
-            apply(file, [stub(s) for s in stmts], text, len(text))
+            apply(file, [stub(s) for s in stmts], text, spans)
             del stmts, read
         final, catalogs, run = replay.finish()
     base = Context(config=config, catalog=final, statements=(), targets=targets,
@@ -154,8 +157,9 @@ def _max_bytes() -> int:
 def _schema_statements(
     file: SourceFile, config: Config, overrides: Mapping[Path, str], included: set[Path],
     problems: list[FileProblem], max_bytes: int,
-) -> tuple[list[Statement], str] | None:
-    """A file's statements with the trees the schema needs (queries unparsed)."""
+) -> tuple[list[Statement], str, array[int] | None] | None:
+    """A file's statements with the trees the schema needs (queries unparsed), its
+    text, and where its statements are (plain SQL files)."""
     content = _read(file, overrides)
     if content.problem:
         problems.append(FileProblem(file.display, content.problem))
@@ -165,13 +169,14 @@ def _schema_statements(
     text = applied_text(content.text) if migration else content.text
     if file.lang != "python" and _INCLUDE.search(text):
         return _sql_with_includes(file, text, migration, {}, included, problems,
-                                  root=config.root if config.rooted else None), text
+                                  root=config.root if config.rooted else None), text, None
     if file.lang == "python":
         job = ParseJob(file.display, file.lang, text, migration)
-        return parse_files([job], config)[0], text
+        return parse_files([job], config)[0], text, None
+    spans: array[int] = array("q")
     return list(sqlfile.statements(file.display, text, migration=migration, queries=False,
                                    placeholders=config.placeholders,
-                                   dialects=config.dialects)), text
+                                   dialects=config.dialects, spans=spans)), text, spans
 
 
 def _without_query_tree(stmt: Statement) -> Statement:
@@ -257,6 +262,7 @@ def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, 
     texts = {file.display: content.text}
     migration = file.role in ("migration", "down")
     text = applied_text(content.text) if migration else content.text
+    spans = unit.spans if len(text) == unit.size else None  # unless it changed since
     if file.lang != "python" and _INCLUDE.search(text):
         stmts = _sql_with_includes(file, text, migration, texts, set(), [],
                                    root=run.config.root if run.config.rooted else None)
@@ -267,10 +273,14 @@ def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, 
         # Every statement is parsed (syntax), only the schema's trees are kept.
         stmts = [_without_query_tree(s) for s in sqlfile.statements(
             file.display, text, migration=migration, placeholders=run.config.placeholders,
-            dialects=run.config.dialects)]
-    else:
+            dialects=run.config.dialects, spans=spans)]
+    elif file.lang == "python":  # slow to parse: the cache pays
         job = ParseJob(file.display, file.lang, text, migration)
         stmts = parse_files([job], run.config)[0]
+    else:  # parsing SQL is faster than loading it from the cache
+        stmts = list(sqlfile.statements(file.display, text, migration=migration,
+                                        placeholders=run.config.placeholders,
+                                        dialects=run.config.dialects, spans=spans))
     if len(stmts) != unit.count:  # cannot happen; numbering would be off: say so
         print(f"sqllint: internal error: {file.display} read {len(stmts)} statements, then "
               f"{unit.count}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -327,6 +328,7 @@ def statements(
     dialects: Sequence[str] = ("postgresql",),
     memo: dict[str, Parsed] | None = None,
     queries: bool = True,
+    spans: array[int] | None = None,
 ) -> Iterator[Statement]:
     """Every statement of a SQL file, parsed, with its position in the file.
 
@@ -339,13 +341,23 @@ def statements(
     ``queries=False``: a statement that starts as a plain query (and cannot create a
     table, as SELECT … INTO does) is not parsed: it comes with neither tree nor error.
     The same statements come out, in the same order, for a fraction of the time.
+
+    ``spans``: an empty array is filled with the statements' (start, end) offsets; a
+    filled one (from an earlier read of the same text) saves splitting it again.
     """
     lines = LineIndex(text)
     sqlc_params = sqlc.is_sqlc_file(text)
     text, edits = substitute(text, placeholders)
     blanked = blank_psql(text)
     file_dialect = path_dialect(path)
-    for span in split(blanked):
+    if spans:
+        found = [RawStatement(spans[i], spans[i + 1]) for i in range(0, len(spans), 2)]
+    else:
+        found = split(blanked)
+        if spans is not None:
+            for span in found:
+                spans.extend((span.start, span.end))
+    for span in found:
         sql = blanked[span.start : span.end]
         if not sql.strip():
             continue
