@@ -17,6 +17,7 @@ import click
 from sqllint import __version__
 from sqllint.config import Config, ConfigError
 from sqllint.discover import DiscoveryError
+from sqllint.escape import visible
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -159,7 +160,9 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
             raise UserError("reading standard input ('-') needs --stdin-filename PATH")
         if fix or show_fixes:
             raise UserError("--fix and --show-fixes work on files, not standard input")
-        overrides[Path(stdin_filename)] = sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)  # bytes: a stray byte is not a crash
+        overrides[Path(stdin_filename)] = (raw.read().decode("utf-8", "replace")
+                                           if raw is not None else sys.stdin.read())
         real_paths = [stdin_filename, *[p for p in real_paths if p != stdin_filename]]
     spaces = _workspaces(config_path, real_paths, list(overrides), select=_codes(select),
                          ignore=_codes(ignore), fail_on=fail_on,
@@ -209,10 +212,10 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
             raise UserError(f"output format '{fmt}' is not available in this build")
         text = renderer(result)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(result.findings)} finding(s) to {output}", err=True)
+        _write(output, text)
+        click.echo(f"wrote {len(result.findings)} finding(s) to {visible(output)}", err=True)
     else:
-        click.echo(text, nl=False, color=True)
+        _emit(text, color=True)
     if result.fails(config.fail_on) and not exit_zero:
         raise SystemExit(EXIT_FINDINGS)
 
@@ -376,6 +379,7 @@ def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None,
     from sqllint.check import check_project
     from sqllint.report.plan import render_plan
     from sqllint.result import merge_results
+    from sqllint.sqltext import UnsafeSQL
 
     projects = _projects(config_path, paths)
     result = merge_results([check_project(p) for p in projects])
@@ -391,12 +395,15 @@ def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None,
                             f"CREATE INDEX CONCURRENTLY cannot run in one; name the "
                             f"migrations folder instead (--out {Path(out).parent}/) to get "
                             f"one file per index")
-    text = render_plan(result, projects[0])
+    try:
+        text = render_plan(result, projects[0])
+    except UnsafeSQL as exc:  # never reached while every name is quoted: a last guard
+        raise UserError(f"refusing to write the index plan: {exc}") from exc
     if out:
-        Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(result.indexes)} index(es) to {out}", err=True)
+        _write(out, text)
+        click.echo(f"wrote {len(result.indexes)} index(es) to {visible(out)}", err=True)
     else:
-        click.echo(text, nl=False)
+        _emit(text)
 
 
 def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
@@ -409,7 +416,7 @@ def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
     except PlanFileError as exc:
         raise UserError(str(exc)) from exc
     for plan_file in files:
-        (folder / plan_file.name).write_text(plan_file.text, encoding="utf-8")
+        _write(str(folder / plan_file.name), plan_file.text)
     click.echo(f"wrote {len(result.indexes)} index(es) as {len(files)} {chosen} file(s) "
                f"to {folder}", err=True)
     for plan_file in files:
@@ -447,9 +454,9 @@ def schema(paths: tuple[str, ...], config_path: str | None, fmt: str, files: boo
 
     for project in _projects(config_path, paths):
         if fmt == "json":
-            click.echo(json.dumps(schema_json(project.catalog), indent=2))
+            _emit(json.dumps(schema_json(project.catalog), indent=2) + "\n")
         else:
-            click.echo(schema_text(project.catalog), nl=False)
+            _emit(visible(schema_text(project.catalog), lines=True))
 
 
 @cli.command()
@@ -470,17 +477,19 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
                          "unchecked": stmt.unchecked or None,
                          "sql": stmt.sql.strip()})
     if fmt == "json":
-        click.echo(json.dumps({"statements": rows}, indent=2, ensure_ascii=False))
+        _emit(json.dumps({"statements": rows}, indent=2, ensure_ascii=False) + "\n")
         return
+    out = []
     for row in rows:
-        flat = " ".join(str(row["sql"]).split())
+        flat = " ".join(visible(str(row["sql"])).split())
         flat = flat if len(flat) <= 80 else flat[:77] + "..."
         if row["unchecked"]:
             status = f" (not checked: {row['unchecked']})"
         else:
             status = "" if row["parsed"] else " (does not parse)"
-        click.echo(f"{row['path']}:{row['line']}:{row['column']}: {row['kind']} "
-                   f"[{row['origin']}]{status} {flat}")
+        out.append(f"{visible(str(row['path']))}:{row['line']}:{row['column']}: {row['kind']} "
+                   f"[{visible(str(row['origin']))}]{status} {flat}\n")
+    _emit("".join(out))
 
 
 @cli.command()
@@ -518,14 +527,37 @@ def audit(paths: tuple[str, ...], out: str | None, fmt: str, select: str | None,
         report = build_audit(result, projects, title=title or "")
         text = render_html(report) if fmt == "html" else render_markdown(report)
     if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from exc
-        click.echo(f"wrote {out}: {len(result.findings)} finding(s), "
+        _write(out, text)
+        click.echo(f"wrote {visible(out)}: {len(result.findings)} finding(s), "
                    f"{len(report.plan)} planned index(es)", err=True)
     else:
-        click.echo(text, nl=False)
+        _emit(text)
+
+
+def _write(path: str, text: str) -> None:
+    """Write an output file whole or not at all (sqllint.output)."""
+    from sqllint.output import OutputError, write_text
+
+    try:
+        write_text(Path(path), text)
+    except OutputError as exc:
+        raise UserError(visible(str(exc))) from exc
+
+
+def _emit(text: str, color: bool | None = None) -> None:
+    """Print to standard output; a reader that went away (``| head``) is not an error."""
+    try:
+        click.echo(text, nl=False, color=color)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit: point it at /dev/null so that flush is quiet.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 @cli.command()
@@ -566,6 +598,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("SQLLINT_DEBUG") == "1"
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for stream in (sys.stdout, sys.stderr):  # a stray surrogate is shown, never a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     # One short run that builds large acyclic trees: the cyclic collector only burns
     # time scanning them (measured: it doubled the time on pg_regress).
     gc.disable()
@@ -584,7 +620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return EXIT_ERROR
+        _silence_stdout()
+        return EXIT_CLEAN
     except Exception as exc:
         if debug:
             raise

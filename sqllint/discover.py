@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pathspec
 
 from sqllint.config import Config, find_vcs_root
+from sqllint.escape import visible
 
 Role = Literal["migration", "down", "schema", "source"]
 Lang = Literal["sql", "python"]
@@ -66,7 +67,9 @@ def display_path(path: Path) -> str:
         rel = os.path.relpath(path, Path.cwd())
     except ValueError:  # another drive on Windows
         rel = str(path)
-    return Path(rel).as_posix()
+    # A name is shown, never obeyed: a newline or a byte that is not UTF-8 in it becomes
+    # an escape, so every report can print it (sqllint.escape).
+    return visible(Path(rel).as_posix())
 
 
 def migration_version(path: Path, config: Config) -> tuple[Role, tuple[int, ...]] | None:

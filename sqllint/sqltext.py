@@ -9,7 +9,7 @@ from typing import Any
 
 from pglast import parser as pg
 from pglast.error import Error as PgError
-from pglast.stream import RawStream
+from pglast.stream import RawStream, maybe_double_quote_name
 
 _TYPE_NAMES = {
     "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
@@ -242,21 +242,25 @@ def source_slice(sql: str, start: int) -> str:
 
 
 def quote_ident(name: str) -> str:
-    """Quote an identifier only where PostgreSQL needs it."""
-    if name and (name[0].isalpha() or name[0] == "_") and name.replace("_", "a").isalnum() \
-            and name == name.lower() and name.isascii() and name not in _RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
+    """Quote an identifier only where PostgreSQL needs it (pglast's rule: the one quoting
+    function every generated statement uses)."""
+    return str(maybe_double_quote_name(name))
 
 
-_RESERVED = frozenset(
-    """all analyse analyze and any array as asc asymmetric both case cast check collate column
-    constraint create current_catalog current_date current_role current_time current_timestamp
-    current_user default deferrable desc distinct do else end except false fetch for foreign
-    from grant group having in initially intersect into lateral leading limit localtime
-    localtimestamp not null offset on only or order placing primary references returning select
-    session_user some symmetric table then to trailing true union unique user using variadic
-    when where window with authorization binary collation concurrently cross current_schema
-    freeze full ilike inner is isnull join left like natural notnull outer overlaps right
-    similar tablesample verbose""".split()
-)
+class UnsafeSQL(ValueError):
+    """Generated SQL that does not re-parse as the statements it was meant to be."""
+
+
+def checked_sql(sql: str, *kinds: str) -> str:
+    """``sql`` when it parses as exactly ``len(kinds)`` statements of those node types, in
+    order; otherwise ``UnsafeSQL``. Every generated statement passes here before anyone
+    can print or apply it: whatever an identifier held, it cannot become a second
+    statement."""
+    try:
+        tree = json.loads(pg.parse_sql_json(sql))
+    except Exception as exc:
+        raise UnsafeSQL(f"generated SQL does not parse: {exc}") from exc
+    found = [next(iter(s["stmt"])) for s in tree.get("stmts") or []]
+    if found != list(kinds):
+        raise UnsafeSQL(f"generated SQL is {found}, expected {list(kinds)}")
+    return sql

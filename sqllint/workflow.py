@@ -87,10 +87,12 @@ def save_baseline(path: Path, findings: Sequence[Finding]) -> None:
         for f, fp in zip(findings, fingerprints(findings), strict=True)
     ]
     data = {"sqllint": __version__, "format": BASELINE_FORMAT, "findings": entries}
+    from sqllint.output import OutputError, write_text
+
     try:
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise WorkflowError(f"cannot write baseline {path}: {exc.strerror or exc}") from exc
+        write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    except OutputError as exc:
+        raise WorkflowError(f"baseline: {exc}") from exc
 
 
 def load_baseline(path: Path) -> frozenset[str]:

@@ -216,7 +216,7 @@ def test_markdown_for_pull_requests(repo: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = run(["check", "--format", "markdown", "."], capsys)
     assert code == 1
     assert out.startswith("## sqllint\n")
-    assert "| 🟠 | `queries.sql:2:8` | SL101 select-star | SELECT * from accounts" in out
+    assert "| 🟠 | `queries.sql:2:8` | SL101 select-star | SELECT \\* from accounts" in out
     (repo / "queries.sql").write_text(GOOD)
     code, out, _ = run(["check", "--format", "markdown", "."], capsys)
     assert code == 0

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from pglast import parser as pg
 
+from sqllint.advisor.ddl import column_key, split_key
 from sqllint.advisor.serve import expression_key, key_ident
 from sqllint.advisor.suggest import IndexRequest
 from sqllint.analysis.expressions import expr_key
 from sqllint.catalog.model import Index
 from sqllint.model import Finding
+from sqllint.sqltext import quote_ident
 
 if TYPE_CHECKING:
     from sqllint.context import Context
@@ -118,14 +120,15 @@ def covers_existing(index: Index, req: IndexRequest) -> bool:
         descending=tuple(k.descending for k in index.keys), eq=0, method=index.method,
         where=index.predicate, name=index.name)
     if host.method != "btree":
-        return [k.split()[0] for k in host.keys] == [k.split()[0] for k in req.keys] and \
+        return [split_key(k)[0] for k in host.keys] == [split_key(k)[0] for k in req.keys] and \
             _where(host.where) == _where(req.where) and _opclass_ok(index, req)
     return covers(host, req)
 
 
 def _opclass_ok(index: Index, req: IndexRequest) -> bool:
     """A ``jsonb_path_ops`` GIN does not serve a plain (``jsonb_ops``) request."""
-    wanted = {k.split()[1] if len(k.split()) > 1 else "" for k in req.keys}
+    wanted = {next((w for w in split_key(k)[1] if w != "DESC"), "").strip('"')
+              for k in req.keys}
     have = {(k.opclass or "").split(".")[-1] for k in index.keys}
     return wanted == have or (wanted == {""} and not have - {"", "jsonb_ops"})
 
@@ -175,11 +178,12 @@ def parse_request(ddl: str) -> IndexRequest | None:
     for param in node.get("indexParams") or []:
         elem = param.get("IndexElem") or {}
         is_desc = elem.get("ordering") == "SORTBY_DESC"
-        opclass = ".".join((n.get("String") or {}).get("sval", "")
+        opclass = ".".join(quote_ident((n.get("String") or {}).get("sval", ""))
                            for n in elem.get("opclass") or [])
         if elem.get("name"):
             col = str(elem["name"])
-            keys.append(col + (f" {opclass}" if opclass else "") + (" DESC" if is_desc else ""))
+            keys.append(column_key(col, *([opclass] if opclass else []),
+                                   *(["DESC"] if is_desc else [])))
             idents.append(col if not opclass.endswith("trgm_ops") else f"trgm:{col}")
         elif elem.get("expr") is not None:
             text = _expr_text(ddl, elem["expr"])

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pglast import parser as pg
 from pglast.stream import RawStream
 
-from sqllint.advisor.ddl import create_index_ddl
+from sqllint.advisor.ddl import column_key, create_index_ddl
 from sqllint.advisor.serve import pred_ident
 from sqllint.analysis.model import (
     ARRAY_OP,
@@ -57,7 +57,7 @@ class IndexRequest:
     table: str
     schema: str
     relname: str
-    keys: tuple[str, ...]  # key texts as written in DDL: col, col DESC, (expr), col opclass
+    keys: tuple[str, ...]  # key texts as SQL (ddl.column_key): col, col DESC, (expr), col opclass
     idents: tuple[str, ...]  # what each key is: column name or expr:<normalised key>
     descending: tuple[bool, ...]
     eq: int  # the leading keys that are equality keys (their order does not matter)
@@ -235,7 +235,7 @@ def suggest(
                 continue
             key, parts = f"({text})", _expr_name_parts(text, p)
         else:
-            key, parts = p.column or "", [p.column or ""]
+            key, parts = column_key(p.column or ""), [p.column or ""]
         if p.op in (EQ, IN, IS_NULL, BOOL, NOT_NULL):
             if _partial_ok(table, p):
                 partial.append(p)
@@ -249,9 +249,10 @@ def suggest(
         elif p.op == RANGE and range_key is None:
             range_key = (ident, key, "_".join(parts))
         elif p.op == LIKE_PREFIX and range_key is None and p.expr is None:
-            range_key = (ident, f"{p.column} text_pattern_ops", p.column or "")
+            range_key = (ident, column_key(p.column or "", "text_pattern_ops"), p.column or "")
     for column in join_columns:
-        eq.setdefault(column, (_selectivity_class(table, column, None), -1, column, column))
+        eq.setdefault(column, (_selectivity_class(table, column, None), -1, column_key(column),
+                               column))
     ordered = sorted(eq.items(), key=lambda kv: (kv[1][0], kv[0]))
     keys = [v[2] for _, v in ordered]
     idents = [k for k, _ in ordered]
@@ -266,7 +267,7 @@ def suggest(
     if use_order:
         for o in order_keys:
             column = o.column or ""
-            keys.append(f"{column} DESC" if o.descending else column)
+            keys.append(column_key(column, *(["DESC"] if o.descending else [])))
             idents.append(column)
             names.append(column)
             desc.append(o.descending)
@@ -280,7 +281,7 @@ def suggest(
         for p in sorted(partial, key=lambda p: p.column or ""):
             if p.op == NOT_NULL:
                 continue
-            keys.append(p.column or "")
+            keys.append(column_key(p.column or ""))
             idents.append(p.column or "")
             names.append(p.column or "")
             desc.append(False)
@@ -306,7 +307,7 @@ def suggest_gin(table: Table, pred: Predicate) -> IndexRequest | None:
     column = pred.column
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
                         partitioned=bool(table.partition_by),
-                        keys=(column,), idents=(column,), descending=(False,), eq=1,
+                        keys=(column_key(column),), idents=(column,), descending=(False,), eq=1,
                         method="gin", name=_name(table, [column, "gin"], [], None))
 
 
@@ -317,7 +318,7 @@ def suggest_trigram(table: Table, pred: Predicate, has_trgm: bool) -> IndexReque
     column = pred.column
     return IndexRequest(table=table.display, schema=table.schema, relname=table.name,
                         partitioned=bool(table.partition_by),
-                        keys=(f"{column} gin_trgm_ops",), idents=(f"trgm:{column}",),
+                        keys=(column_key(column, "gin_trgm_ops"),), idents=(f"trgm:{column}",),
                         descending=(False,), eq=1, method="gin",
                         name=_name(table, [column, "trgm"], [], None))
 
@@ -332,7 +333,7 @@ def window_request(table: Table, window: Window, ref: int) -> IndexRequest | Non
             return None
         if key.column in idents:
             continue
-        keys.append(f"{key.column} DESC" if key.descending else key.column)
+        keys.append(column_key(key.column, *(["DESC"] if key.descending else [])))
         idents.append(key.column)
         desc.append(key.descending)
     if not keys:

@@ -41,9 +41,11 @@ class IndexKey:
 
     @property
     def text(self) -> str:
-        base = self.column if self.column is not None else f"({self.expression})"
+        from sqllint.sqltext import quote_ident  # pglast: only when DDL is written
+
+        base = quote_ident(self.column) if self.column is not None else f"({self.expression})"
         if self.opclass:
-            base += f" {self.opclass}"
+            base += " " + ".".join(quote_ident(part) for part in self.opclass.split("."))
         return base + (" DESC" if self.descending else "")
 
     @property

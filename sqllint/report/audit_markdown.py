@@ -20,9 +20,9 @@ def _group(group: Group) -> list[str]:
     out = [f"#### {ICONS[group.severity]} {group.rule} {group.name}{table}{times}", ""]
     if group.same_message:
         out += [cell(group.message), ""]
-        out += [f"- `{cell(i.where)}`" for i in group.items[:SHOWN_LOCATIONS]]
+        out += [f"- {code(i.where)}" for i in group.items[:SHOWN_LOCATIONS]]
     else:
-        out += [f"- `{cell(i.where)}` {cell(i.finding.message)}"
+        out += [f"- {code(i.where)} {cell(i.finding.message)}"
                 for i in group.items[:SHOWN_LOCATIONS]]
     if n > SHOWN_LOCATIONS:
         out.append(f"- … and {n - SHOWN_LOCATIONS} more places")

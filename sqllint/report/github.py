@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from sqllint.escape import visible
 from sqllint.model import Finding
 from sqllint.report.text import summary_line
 from sqllint.result import CheckResult
@@ -13,7 +14,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(value, lines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(value: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqllint.escape import md_cell, md_code, md_fenced
 from sqllint.model import SEVERITY_RANK, Finding
 from sqllint.result import CheckResult
 
@@ -42,20 +43,16 @@ class Budget:
 
 def cell(text: str) -> str:
     """Text safe inside one Markdown table cell."""
-    flat = " ".join(text.split())
-    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+    return md_cell(text)
 
 
 def code(text: str) -> str:
     """An inline code span that survives backticks in ``text``."""
-    flat = " ".join(text.split())
-    fence = "``" if "`" in flat else "`"
-    return f"{fence} {flat} {fence}" if fence == "``" else f"`{flat}`"
+    return md_code(text)
 
 
 def fenced(text: str, lang: str = "sql") -> str:
-    fence = "````" if "```" in text else "```"
-    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
+    return md_fenced(text, lang)
 
 
 def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> str:
@@ -81,14 +78,15 @@ def render(result: CheckResult) -> str:
     rows = 0
     for f in ordered[:MAX_ROWS]:
         loc = f.location
-        if not budget.add([f"| {ICONS[f.severity]} | `{cell(loc.path)}:{loc.line}:"
-                           f"{loc.column}` | {f.rule} {f.name} | {cell(f.message)} |"]):
+        where = code(f"{loc.path}:{loc.line}:{loc.column}")
+        if not budget.add([f"| {ICONS[f.severity]} | {where} | {f.rule} {f.name} | "
+                           f"{cell(f.message)} |"]):
             break
         rows += 1
     fixes = [f for f in ordered[:rows] if f.suggestion]
     if fixes and budget.add(["", "<details><summary>Suggested fixes</summary>", ""]):
         for f in fixes:
-            if not budget.add([f"**{f.rule}** `{cell(f.location.path)}:{f.location.line}`",
+            if not budget.add([f"**{f.rule}** {code(f'{f.location.path}:{f.location.line}')}",
                                "", fenced(f.suggestion or ""), ""]):
                 break
         budget.full = False  # the closing tag must follow what was opened
@@ -96,7 +94,7 @@ def render(result: CheckResult) -> str:
     if result.indexes and budget.add(["", "### Index plan", "",
                                       "| Table | Index | Serves |", "|---|---|---|"]):
         for p in result.indexes:
-            serves = ", ".join(f"`{cell(s)}`" for s in p.serves[:10])
+            serves = ", ".join(code(s) for s in p.serves[:10])
             more = f" and {len(p.serves) - 10} more" if len(p.serves) > 10 else ""
             if not budget.add([f"| {cell(p.table)} | {code(p.ddl)} | {serves}{more} |"]):
                 break

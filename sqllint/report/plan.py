@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqllint import __version__
+from sqllint.escape import sql_comment
 from sqllint.result import CheckResult, PlannedIndex
-from sqllint.sqltext import quote_ident
+from sqllint.sqltext import checked_sql, quote_ident
 
 
 def render_plan(result: CheckResult, project: Any = None) -> str:
@@ -25,16 +26,21 @@ def plan_text(indexes: Sequence[PlannedIndex]) -> str:
         lines.append("-- No index to add: every query is served by an existing index.")
     for planned in indexes:
         n = len(planned.serves)
-        lines.append(f"-- {planned.table}: fixes {n} finding{'' if n == 1 else 's'} "
+        lines.append(f"-- {sql_comment(planned.table)}: fixes {n} finding{'' if n == 1 else 's'} "
                      f"(queries, joins and foreign keys it serves):")
-        lines.extend(f"--   {where}" for where in planned.serves)
+        lines.extend(f"--   {sql_comment(where)}" for where in planned.serves)
         for old in planned.replaces:
-            lines.append(f"--   makes existing index {old} redundant: dropped below, once "
+            lines.append(f"--   makes existing index {sql_comment(old)} redundant: dropped below, once "
                          f"this one is built")
         lines.append(planned.ddl)
         lines.extend(drop_index(planned.table, old) for old in planned.replaces)
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    # The file is applied as it stands: it must hold one CREATE INDEX per planned index
+    # (and the DROP INDEX of what it replaces) and nothing else, whatever the names in it
+    # (UnsafeSQL otherwise).
+    kinds = [kind for p in indexes for kind in ["IndexStmt", *["DropStmt"] * len(p.replaces)]]
+    return checked_sql(text, *kinds)
 
 
 def drop_index(table: str, name: str) -> str:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from sqllint.escape import visible
 from sqllint.model import Finding
 from sqllint.result import NO_SCHEMA, CheckResult
 
@@ -37,13 +38,15 @@ def render(result: CheckResult, *, color: bool = False, show_source: bool = Fals
     lines: list[str] = []
     for f in result.findings:
         loc = f.location
-        where = style(f"{loc.path}:{loc.line}:{loc.column}:", bold=True)
+        where = style(f"{visible(loc.path)}:{loc.line}:{loc.column}:", bold=True)
         code = style(f.rule, fg=_SEVERITY_COLOUR.get(f.severity), bold=True)
-        lines.append(f"{where} {code} {f.message}")
+        # One finding, one line: a newline or an escape sequence in a name is shown, never
+        # obeyed (it would forge a finding or drive the terminal).
+        lines.append(f"{where} {code} {visible(f.message)}")
         if show_source:
             lines.extend(_frame(f, sources, style))
         if f.suggestion:
-            lines.extend("    " + part for part in f.suggestion.splitlines())
+            lines.extend("    " + visible(part) for part in f.suggestion.splitlines())
     if not quiet:
         lines.append(summary_line(result))
         if not result.schema_found:
@@ -70,11 +73,6 @@ def _source_lines(path: str, cache: dict[str, list[str] | None]) -> list[str] | 
     return cache[path]
 
 
-def _visible(text: str) -> str:
-    """Control characters would move the terminal's cursor: show them as '?'."""
-    return "".join(ch if ch == "\t" or ch.isprintable() else "?" for ch in text)
-
-
 def _frame(f: Finding, cache: dict[str, list[str] | None], style: Callable[..., str]
            ) -> list[str]:
     """The finding's lines with a caret run under its span (ruff's ``full`` format)."""
@@ -87,7 +85,7 @@ def _frame(f: Finding, cache: dict[str, list[str] | None], style: Callable[..., 
     bar = style(" " * gutter + " |", fg="blue")
     out = [bar]
     for number in range(loc.line, last + 1):
-        source = _visible(text[number - 1])
+        source = visible(text[number - 1])
         out.append(style(f"{number:>{gutter}} |", fg="blue") + f" {source}")
         start = loc.column if number == loc.line else 1
         end = loc.end_column if number == loc.end_line else len(source) + 1

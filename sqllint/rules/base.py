@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqllint.catalog.model import Origin
 from sqllint.context import Context
 from sqllint.model import Finding, Fix, Location, Severity, Statement
+from sqllint.sqltext import UnsafeSQL
 
 if TYPE_CHECKING:
     from sqllint.advisor.suggest import IndexRequest
@@ -106,9 +107,20 @@ def index_finding(
 ) -> Finding:
     """A finding of ``rule`` at character ``at`` of ``query`` on ``table``, whose fix is
     the index ``request`` (when one can be suggested)."""
+    ddl = generated(lambda r: r.ddl, request) if request else None
     return finding(rule, query.location(at, at + 1), message,
-                   suggestion=request.ddl if request else None,
-                   statement=normalized(query.sql), table=table, index=request)
+                   suggestion=ddl, statement=normalized(query.sql), table=table,
+                   index=request if ddl else None)
+
+
+def generated(build: Callable[..., str], *args: Any, **kwargs: Any) -> str | None:
+    """The generated SQL ``build(*args, **kwargs)`` writes, or None when it did not
+    re-parse as what it should be (sqltext.checked_sql): a finding then goes without its
+    fix."""
+    try:
+        return build(*args, **kwargs)
+    except UnsafeSQL:
+        return None
 
 
 def origin_location(origin: Origin) -> Location:

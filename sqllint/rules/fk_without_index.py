@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.advisor.ddl import create_index_ddl
+from sqllint.advisor.ddl import column_key, create_index_ddl
 from sqllint.advisor.serve import fk_served
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, origin_location
+from sqllint.rules.base import Context, finding, generated, origin_location
 
 CODE = "SL201"
 NAME = "fk-without-index"
@@ -52,7 +52,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             if ctx.config.table_size(table.qualified) == "small":
                 continue
-            ddl = create_index_ddl(table, fk.columns)
+            ddl = generated(create_index_ddl, table, [column_key(c) for c in fk.columns],
+                            name_parts=fk.columns)
             cols = ", ".join(fk.columns)
             yield finding(
                 __name__,

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint.advisor.ddl import ROW_IDENTITY_NOTE, unique_index_ddl
 from sqllint.catalog.model import Catalog, Table
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, origin_location
+from sqllint.rules.base import Context, finding, generated, origin_location
 
 CODE = "SL205"
 NAME = "matview-without-unique-index"
@@ -49,13 +50,15 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if refreshable_concurrently(ctx.catalog, table):
             continue
-        first = table.columns[0].name if table.columns else "id"
         yield finding(
             __name__,
             origin_location(table.origin),
             f"materialized view {table.display} has no unique index: it cannot be refreshed "
             f"CONCURRENTLY, so every refresh blocks its readers",
-            suggestion=f"CREATE UNIQUE INDEX {table.name}_{first}_key ON {table.display} "
-                       f"({first});  -- on the column(s) that identify a row",
+            suggestion=with_row_note(generated(unique_index_ddl, table)),
             table=table.display,
         )
+
+
+def with_row_note(ddl: str | None) -> str | None:
+    return ddl + ROW_IDENTITY_NOTE if ddl else None

@@ -28,23 +28,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.catalog.model import Catalog, Table
+from sqllint.advisor.ddl import unique_index_ddl
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.steps import reported
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, normalized
-from sqllint.rules.matview_without_unique_index import refreshable_concurrently
+from sqllint.rules.base import Context, finding, generated, normalized
+from sqllint.rules.matview_without_unique_index import refreshable_concurrently, with_row_note
 
 CODE = "SL305"
 NAME = "refresh-concurrently-without-unique-index"
 SEVERITY = "error"
 
 
-def unique_index_ddl(catalog: Catalog, view: Table) -> str:
-    """The unique index to create, worded exactly as SL205 suggests it (one plan entry)."""
-    first = view.columns[0].name if view.columns else "id"
-    return (f"CREATE UNIQUE INDEX {view.name}_{first}_key ON {view.display} ({first});"
-            f"  -- on the column(s) that identify a row")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -61,5 +56,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                    f"it needs a unique index on plain columns, without WHERE; create one "
                    f"first")
         yield finding(__name__, step.stmt.location(), message,
-                      suggestion=unique_index_ddl(step.catalog, view),
+                      suggestion=with_row_note(generated(unique_index_ddl, view)),
                       statement=normalized(step.stmt.sql), table=view.display)

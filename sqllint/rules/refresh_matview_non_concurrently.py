@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqllint.advisor.ddl import unique_index_ddl
 from sqllint.migrations.sqledit import insert_after, relation, relation_text, statement_text
 from sqllint.migrations.steps import reported
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, normalized
+from sqllint.rules.base import Context, finding, generated, normalized
 from sqllint.rules.matview_without_unique_index import refreshable_concurrently
-from sqllint.rules.refresh_concurrently_without_unique_index import unique_index_ddl
 
 CODE = "SL304"
 NAME = "refresh-matview-non-concurrently"
@@ -61,7 +61,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = f"{lock}; use REFRESH MATERIALIZED VIEW CONCURRENTLY"
             suggestion = concurrent
         else:
-            index = unique_index_ddl(step.catalog, view).split(";")[0]
+            index = (generated(unique_index_ddl, view) or "").rstrip(";") or "see SL205"
             message = (f"{lock}; give it a unique index on plain columns first (it has none: "
                        f"{index}), then use REFRESH MATERIALIZED VIEW CONCURRENTLY")
             suggestion = concurrent

@@ -220,7 +220,10 @@ def _escape(raw: str, i: int, is_bytes: bool) -> tuple[int, str | None]:
         digits = raw[i + 2 : i + 2 + _HEX[nxt]]
         if len(digits) == _HEX[nxt] and all(c in "0123456789abcdefABCDEF" for c in digits):
             code = int(digits, 16)
-            return 2 + len(digits), chr(code) if code <= 0x10FFFF else "\ufffd"
+            # A lone surrogate cannot reach a parser (nor a report) as text: U+FFFD
+            # stands in for it, one character for one, so positions hold.
+            valid = code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+            return 2 + len(digits), chr(code) if valid else "\ufffd"
         return 2, None
     if nxt == "N" and not is_bytes and raw.startswith("{", i + 2):
         close = raw.find("}", i + 3)

@@ -1,0 +1,234 @@
+"""A hostile pull request gets nothing through (issue 16): one test per defect found.
+
+Each test is named after the defect it guards against and drives the CLI the way CI
+does, on a repository written by someone else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+from pglast import parser as pg
+
+from sqllint.cli import main
+
+INJECTED = "status ASC); DROP TABLE users; --"
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SQLLINT_CACHE", "0")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "pyproject.toml").write_text("[tool.sqllint]\n")
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return code, out, err
+
+
+def statements_of(sql: str) -> list[tuple[str, dict[str, Any]]]:
+    tree = json.loads(pg.parse_sql_json(sql))
+    return [(next(iter(s["stmt"])), next(iter(s["stmt"].values()))) for s in tree["stmts"]]
+
+
+# -- 1. generated SQL ----------------------------------------------------------------
+
+
+def test_ddl_injection_in_index_plan(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "schema.sql").write_text(
+        f'CREATE TABLE orders (id int PRIMARY KEY, "{INJECTED}" text, created_at timestamptz);\n')
+    (repo / "q.sql").write_text(
+        f'SELECT id FROM orders WHERE "{INJECTED}" = $1 ORDER BY created_at DESC LIMIT 10;\n')
+    code, _, err = run(capsys, "indexes", "--out", "0042_indexes.sql", ".")
+    assert code == 0, err
+    plan = (repo / "0042_indexes.sql").read_text()
+    stmts = statements_of(plan)
+    assert [kind for kind, _ in stmts] == ["IndexStmt"]
+    columns = [p["IndexElem"].get("name") for p in stmts[0][1]["indexParams"]]
+    assert columns[0] == INJECTED  # the whole name is one quoted column
+
+
+def test_sl205_suggestion_leaves_identifiers_unquoted(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "views.sql").write_text(
+        'CREATE TABLE t (id int);\n'
+        'CREATE MATERIALIZED VIEW "mv); DROP TABLE t; --" AS '
+        'SELECT id AS "k); DROP TABLE u; --" FROM t;\n')
+    code, out, _ = run(capsys, "check", "--format", "json", "--select", "SL205", ".")
+    assert code == 1
+    suggestion = json.loads(out)["findings"][0]["suggestion"]
+    [(kind, node)] = statements_of(suggestion)
+    assert kind == "IndexStmt" and node["unique"]
+    assert node["relation"]["relname"] == "mv); DROP TABLE t; --"
+
+
+def test_index_plan_comment_cannot_end_in_a_statement(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A table or file name with a newline would end the '-- serves …' comment line.
+    table = "t\nDROP TABLE users; --"
+    (repo / "schema.sql").write_text(f'CREATE TABLE "{table}" (id int, a int);\n')
+    (repo / "q\nDROP TABLE x;.sql").write_text(f'SELECT id FROM "{table}" WHERE a = $1;\n')
+    code, out, _ = run(capsys, "indexes", ".")
+    assert code == 0
+    assert [kind for kind, _ in statements_of(out)] == ["IndexStmt"]
+
+
+# -- 5. Markdown, terminals, gcc lines -----------------------------------------------
+
+
+def _markdown_repo(repo: Path) -> None:
+    (repo / "schema.sql").write_text(
+        'CREATE TABLE "@octocat [x](https://evil.example) <a href=x>" (id int, a int);\n')
+    (repo / "q.sql").write_text(
+        'SELECT * FROM "@octocat [x](https://evil.example) <a href=x>" '
+        "WHERE a = '`````\n# Owned\n[click](https://evil.example)';\n")
+
+
+def _rendered(markdown: str) -> tuple[str, str]:
+    """(HTML as a CommonMark renderer with tables makes it, its text outside code)."""
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    prose = re.sub(r"<code>.*?</code>|<pre>.*?</pre>", "", html, flags=re.S)
+    return html, prose
+
+
+def test_markdown_injection_backticks_close_the_fence(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _markdown_repo(repo)
+    for argv in (["audit", "--format", "markdown", "."], ["check", "--format", "markdown", "."]):
+        _, out, _ = run(capsys, "--debug", *argv)
+        html, prose = _rendered(out)
+        assert "Owned" not in prose  # the statement's text stays inside its code block
+        assert "<h1>Owned" not in html
+        assert "<a href" not in html  # neither a Markdown link nor raw HTML
+
+
+def test_markdown_injection_mentions_and_links_from_identifiers(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _markdown_repo(repo)
+    for argv in (["audit", "--format", "markdown", "."], ["check", "--format", "markdown", "."]):
+        _, out, _ = run(capsys, *argv)
+        html, prose = _rendered(out)
+        assert "@octocat" not in prose  # '@\u200boctocat' notifies nobody
+        assert "@\u200boctocat" in prose  # …and the name is still there to read
+        assert "<a href" not in html
+
+
+def test_terminal_escape_and_newline_in_names_reach_text_output(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
+    (repo / f"a{osc52}\nfake.sql:1:1: SL999 forged.sql").write_text(
+        f'SELECT * FROM "t{osc52}\x1b[2J";\n')
+    for fmt in ("text", "github"):
+        _, out, _ = run(capsys, "check", "--format", fmt, ".")
+        assert "\x1b" not in out and "\x07" not in out
+        assert not any(line.startswith("fake.sql") for line in out.splitlines())
+    _, out, _ = run(capsys, "statements", ".")
+    assert "\x1b" not in out and len(out.splitlines()) == 1
+
+
+# -- 6. one bad byte -----------------------------------------------------------------
+
+
+FORMATS = ["text", "json", "sarif", "github", "markdown"]
+
+
+def test_surrogate_in_python_string_crashes_every_format(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / "app.py").write_text('def f(cur):\n    cur.execute("SELECT \\ud800 FROM t")\n')
+    (repo / "q.sql").write_text("SELECT * FROM t;\n")
+    for fmt in FORMATS:
+        code, out, _ = run(capsys, "check", "--format", fmt, ".")
+        assert code == 1 and out
+    for argv in (["audit", "--format", "markdown", "."], ["audit", "."],
+                 ["statements", "--format", "json", "."], ["indexes", "."]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and out
+
+
+def test_non_utf8_file_name_crashes_reports_and_truncates_baseline(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = os.fsdecode(b"bad\xff.sql")
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / name).write_text("SELECT * FROM t;\n")
+    for fmt in FORMATS:
+        code, out, _ = run(capsys, "check", "--format", fmt, ".")
+        assert code == 1 and "xff.sql" in out
+    code, out, _ = run(capsys, "audit", "--format", "markdown", ".")
+    assert code == 0 and "xff.sql" in out
+    assert run(capsys, "check", "--write-baseline", "base.json", ".")[0] == 0
+    assert run(capsys, "check", "--baseline", "base.json", ".")[0] == 0
+    assert "xff.sql" in (repo / "base.json").read_text()
+
+
+def test_write_baseline_truncates_before_new_content_exists(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "q.sql").write_text("SELECT * FROM t;\n")
+    assert run(capsys, "check", "--write-baseline", "base.json", ".")[0] == 0
+    before = (repo / "base.json").read_bytes()
+    (repo / "q2.sql").write_text("SELECT * FROM u;\n")
+
+    def no_rename(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    code, _, err = run(capsys, "check", "--write-baseline", "base.json", ".")
+    assert code == 2 and "No space left on device" in err
+    assert (repo / "base.json").read_bytes() == before
+    assert [p.name for p in repo.iterdir() if p.name.startswith(".base")] == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "-o", "{missing}/report.txt", "."],
+    ["check", "-o", "/dev/full", "."],
+    ["indexes", "--out", "{missing}/plan.sql", "."],
+    ["indexes", "--out", "/dev/full", "."],
+    ["audit", "--out", "/dev/full", "."],
+])
+def test_output_into_missing_directory_or_full_device(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    (repo / "q.sql").write_text("SELECT * FROM t;\n")
+    argv = [a.replace("{missing}", str(repo / "missing")) for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("sqllint: cannot write")
+
+
+def test_broken_pipe_exits_1_like_findings(repo: Path) -> None:
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / "q.sql").write_text("SELECT * FROM t;\n" * 20_000)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "sqllint.cli", "check", "."], cwd=repo,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)
+    proc.stdout.close()  # the reader goes away, like `| head`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1  # findings: its normal code
+    assert err == ""
