@@ -30,8 +30,8 @@ def plan_text(indexes: Sequence[PlannedIndex]) -> str:
                      f"(queries, joins and foreign keys it serves):")
         lines.extend(f"--   {sql_comment(where)}" for where in planned.serves)
         for old in planned.replaces:
-            lines.append(f"--   makes existing index {sql_comment(old)} redundant: dropped below, once "
-                         f"this one is built")
+            lines.append(f"--   makes existing index {sql_comment(old)} redundant: dropped "
+                         f"below, once this one is built")
         lines.append(planned.ddl)
         lines.extend(drop_index(planned.table, old) for old in planned.replaces)
         lines.append("")
