@@ -232,3 +232,45 @@ def test_broken_pipe_exits_1_like_findings(repo: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1  # findings: its normal code
     assert err == ""
+
+
+# -- 2. scanners (their time is measured by benchmarks/adversarial.py) ---------------
+
+
+def _statements(text: str) -> list[tuple[str, bool]]:
+    from sqllint.sources import sqlfile
+
+    return [(" ".join(s.sql.split()), s.node is not None)
+            for s in sqlfile.statements("f.sql", text)]
+
+
+def test_small_files_that_hang_ci_copy_lines_with_a_backslash() -> None:
+    # COPY words with no FROM stdin before their ';' start no data block.
+    text = "copy t\n" * 50 + "\\\nCOPY t FROM stdin;\n1\n\\.\nSELECT 2;\n"
+    stmts = _statements(text)
+    assert stmts[-1] == ("SELECT 2", True)
+    assert not any("1 " in sql for sql, _ in stmts)
+
+
+def test_small_files_that_hang_ci_copy_blocks() -> None:
+    text = "COPY t FROM stdin;\n1\tx;y\n\\.\n" * 200 + "\\copy t from stdin\nz\n\\.\nSELECT 3;\n"
+    stmts = _statements(text)
+    assert stmts.count(("COPY t FROM stdin", True)) == 200
+    assert stmts[-1] == ("SELECT 3", True)  # the data ('x;y', 'z') is no statement
+
+
+def test_small_files_that_hang_ci_psql_variables() -> None:
+    text = "SELECT " + ":v, 'x:y', " * 500 + "1;\n"
+    [(sql, parsed)] = _statements(text)
+    assert parsed and "'x:y'" in sql  # variables outside strings only
+
+
+def test_small_files_that_hang_ci_unterminated_begin_atomic() -> None:
+    body = ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+            "SELECT CASE WHEN true THEN 2 END; END;\n")
+    # A syntax error elsewhere sends the file to the scanner-based splitter.
+    stmts = _statements(body + "SELECT FROM WHERE;\n" + body
+                        + "CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1;\n")
+    assert [p for _, p in stmts] == [True, False, True, False]
+    assert stmts[0][0].endswith("END; END")
+    assert stmts[3][0].startswith("CREATE PROCEDURE")  # unterminated: to the end

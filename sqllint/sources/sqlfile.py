@@ -6,6 +6,7 @@ are converted to characters, and each statement carries the file line:col it sta
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from array import array
@@ -32,7 +33,8 @@ _META_LINE = re.compile(r"^[ \t]*\\.*$", re.M)
 # `\g`, `\gset`, `\gexec` … ending a query on the same line: psql sends the query.
 _META_TAIL = re.compile(r"(?<=[\s)])\\(?:g\w*|crosstabview|watch)\b[^\n]*")
 # COPY … FROM stdin, or psql's \copy … from stdin/pstdin: data lines follow until `\.`.
-_COPY_STDIN = re.compile(r"^[ \t]*\\?copy\b[^;]*\bfrom\s+p?stdin\b[^\n]*$", re.I | re.M)
+_COPY_START = re.compile(r"^[ \t]*(\\)?copy\b", re.I | re.M)
+_FROM_STDIN = re.compile(r"\bfrom\s+p?stdin\b", re.I)
 _END_OF_DATA = re.compile(r"^\\\.[ \t]*$", re.M)
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 # psql variable interpolation (:name, :'name', :"name") outside strings is replaced by
@@ -62,22 +64,57 @@ class RawStatement:
 
 
 def blank_psql(text: str) -> str:
-    """Replace psql meta-commands and COPY data with spaces, keeping every offset."""
+    """Replace psql meta-commands and COPY data with spaces, keeping every offset.
+
+    One pass, linear in the text: however many COPY lines or data blocks a file holds,
+    each character is looked at a bounded number of times.
+    """
     if "\\" not in text:
         return text
-    out = text
-    # COPY … FROM stdin: blank the data block up to the `\.` line.
-    for m in list(_COPY_STDIN.finditer(out)):
-        end = _END_OF_DATA.search(out, m.end())
-        stop = end.end() if end else len(out)
-        out = out[: m.end()] + _blank(out[m.end() : stop]) + out[stop:]
+    out = _blank_copy_data(text)
     out = _META_LINE.sub(lambda m: _blank(m.group()), out)
     out = _META_TAIL.sub(lambda m: ";" + " " * (len(m.group()) - 1), out)
     return out
 
 
+def _blank_copy_data(text: str) -> str:
+    """Blank the data lines after each ``COPY … FROM stdin`` up to their ``\\.`` line."""
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    pos = 0
+    semi = -2  # the next ';' at or after pos (-1: none), found once and reused
+    while True:
+        m = _COPY_START.search(text, pos)
+        if m is None:
+            break
+        if m.group(1):  # psql's \copy is one line
+            end = _line_end(text, m.end())
+        else:  # COPY runs to its ';' (or the end): a COPY word before that is inside it
+            if semi != -1 and semi < m.end():
+                semi = text.find(";", m.end())
+            end = len(text) if semi == -1 else semi
+        if not _FROM_STDIN.search(text, m.end(), end):
+            pos = max(end, m.end())
+            continue
+        data = _line_end(text, end) + 1
+        if data > len(text):
+            break
+        stop_m = _END_OF_DATA.search(text, data)
+        stop = stop_m.end() if stop_m else len(text)
+        pieces.append(text[done:data])
+        pieces.append(_blank(text[data:stop]))
+        done = pos = stop
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end == -1 else end
 
 
 def _replace_psql_vars(text: str, bare: str) -> str:
@@ -90,11 +127,15 @@ def _replace_psql_vars(text: str, bare: str) -> str:
         tokens = pg.scan(text)
     except PgError:  # unterminated quote or comment: the parser will say so
         return text
+    # Token spans are ordered and disjoint: the last one starting at or before a match
+    # is the only one that can hold it (bisect, not a scan of all of them).
     quoted = [(t.start, t.end) for t in tokens if t.name in _QUOTED_TOKENS]
+    starts = [start for start, _ in quoted]
     chars = list(text)
     for m in _PSQL_VAR.finditer(text):
         a, b = m.start(), m.end()
-        if any(s <= a <= e for s, e in quoted):
+        at = bisect.bisect_right(starts, a) - 1
+        if at >= 0 and quoted[at][0] <= a <= quoted[at][1]:
             continue
         quote = m.group(1)
         if quote:
@@ -117,7 +158,7 @@ def split(text: str) -> list[RawStatement]:
         pass
     # The file has a syntax error somewhere: fall back to the scanner, where a
     # statement that does not parse does not hide its neighbours.
-    return _rejoin_atomic(text, _scan_split(text))
+    return _scan_split(text)
 
 
 def _scan_split(text: str) -> list[RawStatement]:
@@ -182,53 +223,52 @@ def _last_end(tokens: Any) -> int:
 
 
 def _token_spans(tokens: Any, base: int) -> tuple[list[RawStatement], int | None]:
-    """Spans ended by a top-level ';', and where an unended last statement starts."""
+    """Spans ended by a top-level ';', and where an unended last statement starts.
+
+    As psql does: in CREATE [OR REPLACE] FUNCTION/PROCEDURE, BEGIN and CASE open a
+    block that END closes, and a ';' inside one (a BEGIN ATOMIC body) does not end the
+    statement. One pass over the tokens.
+    """
     spans: list[RawStatement] = []
     start: int | None = None
     end = 0
     depth = 0
+    words: list[str] = []  # the statement's first four words
+    blocks = 0
     for tok in tokens:
         if tok.name in ("SQL_COMMENT", "C_COMMENT"):
             continue
-        if tok.name == "ASCII_59" and depth == 0:  # ';'
+        if tok.name == "ASCII_59" and depth == 0 and blocks == 0:  # ';'
             if start is not None:
                 spans.append(RawStatement(base + start, base + end))
             start = None
+            words = []
             continue
         if tok.name == "ASCII_40":
             depth += 1
         elif tok.name == "ASCII_41":
             depth = max(0, depth - 1)
+        elif tok.kind != "NO_KEYWORD" or tok.name == "IDENT":
+            if len(words) < 4:
+                words.append(tok.name)
+            if tok.name in ("BEGIN_P", "CASE") and _routine(words):
+                blocks += 1
+            elif tok.name == "END_P" and blocks:
+                blocks -= 1
         if start is None:
             start = tok.start
         end = tok.end + 1
     return spans, (base + start if start is not None else None)
 
 
-def _rejoin_atomic(text: str, spans: list[RawStatement]) -> list[RawStatement]:
-    """Glue back SQL-standard function bodies (BEGIN ATOMIC … END) the scanner cut at ';'."""
-    out: list[RawStatement] = []
-    i = 0
-    while i < len(spans):
-        span = spans[i]
-        if re.search(r"\bbegin\s+atomic\b", text[span.start : span.end], re.I):
-            for j in range(i + 1, min(len(spans), i + 64)):
-                candidate = text[span.start : spans[j].end]
-                if _parses(candidate):
-                    span = RawStatement(span.start, spans[j].end)
-                    i = j
-                    break
-        out.append(span)
-        i += 1
-    return out
+_ROUTINE = ("FUNCTION", "PROCEDURE")
 
 
-def _parses(sql: str) -> bool:
-    try:
-        pg.parse_sql_json(sql)
-    except PgError:
-        return False
-    return True
+def _routine(words: list[str]) -> bool:
+    """Do the first words say CREATE [OR REPLACE] FUNCTION/PROCEDURE?"""
+    return len(words) > 1 and words[0] == "CREATE" and (
+        words[1] in _ROUTINE or (words[1:3] == ["OR", "REPLACE"] and words[3:4] in (
+            ["FUNCTION"], ["PROCEDURE"])))
 
 
 def parse(sql: str) -> Parsed:
