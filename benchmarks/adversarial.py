@@ -35,6 +35,9 @@ INPUTS: dict[str, tuple[str, Callable[[int], str]]] = {
     "copy_lines": ("sql", lambda n: _repeat("copy t\n", n, tail="\\\n")),
     # Each data block once rebuilt the whole text.
     "copy_blocks": ("sql", lambda n: _repeat("COPY t FROM stdin;\n1\n\\.\n", n)),
+    # COPY … FROM stdin lines that fail on the server (no data follows), one '\.' at the end.
+    "copy_without_data": ("sql", lambda n: _repeat("COPY t FROM stdin (bad);\nSELECT 1;\n", n,
+                                                   tail="\\.\n")),
     # One statement of psql variables next to strings: every variable was checked
     # against every string.
     "psql_vars": ("sql", lambda n: _repeat(":v, 'x', ", n, head="SELECT ", tail="1;\n")),

@@ -259,6 +259,15 @@ def test_small_files_that_hang_ci_copy_blocks() -> None:
     assert stmts[-1] == ("SELECT 3", True)  # the data ('x;y', 'z') is no statement
 
 
+def test_copy_that_fails_on_the_server_has_no_data_block() -> None:
+    # psql sends no data when the server rejects the COPY: the next COPY line says so.
+    text = ("BEGIN;\nCOPY t FROM STDIN WITH (FORCE_NULL(b));\nROLLBACK;\n"
+            "COPY t FROM stdin;\n1\n\\.\nSELECT 4;\n")
+    assert [sql for sql, _ in _statements(text)] == [
+        "BEGIN", "COPY t FROM STDIN WITH (FORCE_NULL(b))", "ROLLBACK", "COPY t FROM stdin",
+        "SELECT 4"]
+
+
 def test_small_files_that_hang_ci_psql_variables() -> None:
     text = "SELECT " + ":v, 'x:y', " * 500 + "1;\n"
     [(sql, parsed)] = _statements(text)

@@ -83,6 +83,9 @@ def _blank_copy_data(text: str) -> str:
     done = 0  # text[:done] is in pieces
     pos = 0
     semi = -2  # the next ';' at or after pos (-1: none), found once and reused
+    # The next end-of-data line and the next COPY line at or after a point: searched once
+    # for a stretch of text, reused while still ahead (linear however many COPY lines).
+    stop_at = stop = next_copy = -1
     while True:
         m = _COPY_START.search(text, pos)
         if m is None:
@@ -99,8 +102,17 @@ def _blank_copy_data(text: str) -> str:
         data = _line_end(text, end) + 1
         if data > len(text):
             break
-        stop_m = _END_OF_DATA.search(text, data)
-        stop = stop_m.end() if stop_m else len(text)
+        if stop_at < data:
+            stop_m = _END_OF_DATA.search(text, data)
+            stop_at, stop = (stop_m.start(), stop_m.end()) if stop_m else (len(text), len(text))
+        if next_copy < data:
+            copy_m = _COPY_START.search(text, data)
+            next_copy = copy_m.start() if copy_m else len(text) + 1
+        if next_copy < stop_at:
+            # Another COPY before any end-of-data line: this one failed on the server (a
+            # bad option, a missing table), psql sent no data, and what follows is SQL.
+            pos = data
+            continue
         pieces.append(text[done:data])
         pieces.append(_blank(text[data:stop]))
         done = pos = stop
