@@ -40,6 +40,9 @@ class Config:
     postgres_version: int = 15
     tables: tuple[tuple[str, str], ...] = ()
     timeseries_tables: tuple[str, ...] = ()
+    # The search_path every file's session starts with (the role's or PGOPTIONS' one);
+    # empty: PostgreSQL's default, and unqualified names fall back to any schema.
+    search_path: tuple[str, ...] = ()
     # False with --no-cache: the run neither reads nor writes .sqllint_cache.
     cache: bool = True
     # Engines the project's SQL is written for besides PostgreSQL: a statement
@@ -81,7 +84,7 @@ def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
 _KEYS = {
     "select", "ignore", "exclude", "schema", "migrations", "fail-on", "per-file-ignores",
     "sql-functions", "transactional-migrations", "postgres-version", "tables",
-    "timeseries-tables", "extend-select", "dialects", "placeholders",
+    "timeseries-tables", "extend-select", "dialects", "placeholders", "search-path",
 }
 # What `dialects` may list: the project's SQL also runs on these engines.
 DIALECTS = ("postgresql", "sqlite", "mysql")
@@ -246,4 +249,5 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
         timeseries_tables=strings("timeseries-tables"),
         dialects=dialects,
         placeholders=tuple(placeholders.items()),
+        search_path=strings("search-path"),
     )

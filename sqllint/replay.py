@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,10 @@ class Replay:
         self.config = config
         self._history: dict[str, bool] = {}  # path → a migration or schema file?
         self._proofs = NotNullProofs()
-        self.builder = CatalogBuilder()
+        self.builder = CatalogBuilder(config.search_path)
+        # Queries of files without DDL that set their own search_path: the final schema,
+        # seen through that path (by seq).
+        self._through_path: dict[int, tuple[str, ...]] = {}
         self.catalogs: dict[int, Catalog] = {}
         self.seq = 0
         self._path: str | None = None
@@ -106,10 +110,13 @@ class Replay:
                 if is_stub(stmt) and stmt.path in ddl_paths:
                     self.catalogs[stmt.seq] = builder.snapshot()
                 continue
+            builder.session(stmt)  # SET search_path, set_config(…), a transaction's end
             kind = stmt.node_type
             if stmt.kind == "query" or kind in QUERY_NODES:
                 if stmt.path in ddl_paths:
                     self.catalogs[stmt.seq] = builder.snapshot()
+                elif builder.path != builder.default_path and builder.path is not None:
+                    self._through_path[stmt.seq] = builder.path
             else:
                 if stmt.path in ddl_paths:
                     self.catalogs[stmt.seq] = builder.snapshot()
@@ -153,12 +160,18 @@ class Replay:
             self._types.update(_defined_names(node))
 
     def finish(self) -> tuple[Catalog, dict[int, Catalog], RunFacts]:
-        self.builder.end_session()  # the last file's temporary tables end with it too
+        self.builder.end_session()  # the last file's temporary tables and path end with it
+        final = self.builder.snapshot()
+        seen: dict[tuple[str, ...], Catalog] = {}
+        for seq, search_path in self._through_path.items():
+            if search_path not in seen:
+                seen[search_path] = replace(final, search_path=search_path)
+            self.catalogs[seq] = seen[search_path]
         facts = RunFacts(functions=tuple(self._changes), extensions=dict(self._extensions),
                          user_types=frozenset(self._types),
                          created_elsewhere=frozenset(self._created),
                          not_null=self._proofs.proven)
-        return self.builder.snapshot(), self.catalogs, facts
+        return final, self.catalogs, facts
 
 
 def temporary(stmt: Statement) -> bool:

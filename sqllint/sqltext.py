@@ -22,9 +22,26 @@ _SERIALS = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint
             "serial4": "integer", "serial8": "bigint", "serial2": "smallint"}
 
 
+def _position_fields() -> frozenset[str]:
+    """Every node field that holds a parser position (``location``, ``rexpr_list_start``, …)."""
+    from pglast import ast
+
+    found = {"location", "stmt_location", "stmt_len"}
+    for cls in vars(ast).values():
+        slots = getattr(cls, "__slots__", None)
+        if isinstance(slots, dict):
+            found.update(k for k, v in slots.items()
+                         if getattr(v, "c_type", v) == "ParseLoc")
+    return frozenset(found)
+
+
+POSITION_FIELDS = _position_fields()
+
+
 def strip_locations(node: Any) -> Any:
+    """The node without parser positions: equal for equal text written anywhere."""
     if isinstance(node, dict):
-        return {k: strip_locations(v) for k, v in node.items() if k != "location"}
+        return {k: strip_locations(v) for k, v in node.items() if k not in POSITION_FIELDS}
     if isinstance(node, list):
         return [strip_locations(v) for v in node]
     return node
@@ -51,7 +68,9 @@ def type_name(type_node: dict[str, Any]) -> str:
     """A column type as PostgreSQL's format_type prints it."""
     parts = names(type_node.get("names"))
     base = parts[-1] if parts else "unknown"
-    if len(parts) == 2 and parts[0] == "pg_catalog":
+    if base == "char" and (len(parts) == 1 or parts[0] == "pg_catalog"):
+        base = '"char"'  # the one-byte internal type: unquoted CHAR is pg_catalog.bpchar
+    elif len(parts) == 2 and parts[0] == "pg_catalog":
         base = _TYPE_NAMES.get(base, base)
     else:
         base = _SERIALS.get(base, base)
@@ -62,6 +81,9 @@ def type_name(type_node: dict[str, Any]) -> str:
         const = mod.get("A_Const", {})
         if "ival" in const:
             mods.append(str(const["ival"].get("ival", 0)))
+        elif "ColumnRef" in mod and base in ("geometry", "geography"):
+            # PostGIS prints its subtype in its own case: geometry(Polygon,4326).
+            mods.append(_postgis_subtype(strval((mod["ColumnRef"].get("fields") or [""])[-1])))
     if mods and base not in ("timestamp with time zone", "timestamp without time zone",
                              "time with time zone", "time without time zone"):
         base += "(" + ",".join(mods) + ")"
@@ -71,6 +93,21 @@ def type_name(type_node: dict[str, Any]) -> str:
     if type_node.get("arrayBounds"):
         base += "[]" * len(type_node["arrayBounds"])
     return base
+
+
+_POSTGIS_SUBTYPES = {name.lower(): name for name in (
+    "Geometry", "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
+    "MultiPolygon", "GeometryCollection", "CircularString", "CompoundCurve", "CurvePolygon",
+    "MultiCurve", "MultiSurface", "PolyhedralSurface", "Triangle", "Tin")}
+
+
+def _postgis_subtype(word: str) -> str:
+    low = word.lower()
+    for suffix in ("zm", "z", "m", ""):
+        stem = low[: len(low) - len(suffix)] if suffix else low
+        if low.endswith(suffix) and stem in _POSTGIS_SUBTYPES:
+            return _POSTGIS_SUBTYPES[stem] + suffix.upper()
+    return word
 
 
 def is_serial(type_node: dict[str, Any]) -> bool:
@@ -125,6 +162,18 @@ def _find_at(tree: Any, location: int, kind: str | None) -> Any:
                 stack.append(value)
     return None
 
+
+# SQLValueFunction kinds by the name PostgreSQL gives them (an output column's name).
+SQL_VALUE_FUNCTION_NAMES = {
+    "SVFOP_CURRENT_DATE": "current_date", "SVFOP_CURRENT_TIME": "current_time",
+    "SVFOP_CURRENT_TIME_N": "current_time", "SVFOP_CURRENT_TIMESTAMP": "current_timestamp",
+    "SVFOP_CURRENT_TIMESTAMP_N": "current_timestamp", "SVFOP_LOCALTIME": "localtime",
+    "SVFOP_LOCALTIME_N": "localtime", "SVFOP_LOCALTIMESTAMP": "localtimestamp",
+    "SVFOP_LOCALTIMESTAMP_N": "localtimestamp", "SVFOP_CURRENT_ROLE": "current_role",
+    "SVFOP_CURRENT_USER": "current_user", "SVFOP_USER": "user",
+    "SVFOP_SESSION_USER": "session_user", "SVFOP_CURRENT_CATALOG": "current_catalog",
+    "SVFOP_CURRENT_SCHEMA": "current_schema",
+}
 
 _SQL_VALUE_FUNCTIONS = {
     "SVFOP_CURRENT_DATE": "CURRENT_DATE", "SVFOP_CURRENT_TIME": "CURRENT_TIME",

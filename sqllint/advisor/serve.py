@@ -57,9 +57,10 @@ PINNING = frozenset({EQ, IS_NULL, BOOL})
 def fk_served(columns: Iterable[str], indexes: Iterable[Index],
               table: Table | None = None) -> bool:
     """True when some btree index's leading keys are exactly ``columns``, in any order,
-    and the check PostgreSQL runs per deleted parent row (``col = $1 …``) can use it: a
-    partial index counts when that equality proves its WHERE (``WHERE col IS NOT
-    NULL``), which needs the ``table``."""
+    and the check PostgreSQL runs per deleted parent row (``col = $1 …``) can use it: keys
+    collated as their columns (a ``COLLATE "C"`` key does not serve it), and a partial
+    index only when that equality proves its WHERE (``WHERE col IS NOT NULL``), which
+    needs the ``table``."""
     wanted = set(columns)
     n = len(wanted)
     probe = [Predicate(0, EQ, "=", c, None, (c,), "param", (), -1, True) for c in wanted]
@@ -72,8 +73,11 @@ def fk_served(columns: Iterable[str], indexes: Iterable[Index],
         if index.method == "hash" and n != 1:
             continue
         lead = index.columns[:n]
-        if len(lead) == n and None not in lead and set(lead) == wanted:
-            return True
+        if len(lead) != n or None in lead or set(lead) != wanted:
+            continue
+        if any(k.collation for k in index.keys[:n]):
+            continue
+        return True
     return False
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqllint.catalog.model import Table
+from sqllint.sqltext import POSITION_FIELDS
 
 
 def expr_key(node: Any) -> str:
@@ -33,7 +34,7 @@ def _key_into(node: Any, out: list[str]) -> None:
             return
         out.append("{")
         for k in sorted(node):
-            if k == "location":
+            if k in POSITION_FIELDS:
                 continue
             out.append(k + ":")
             _key_into(node[k], out)

@@ -77,12 +77,13 @@ __all__ = [
 
 
 def query_facts(node: dict[str, Any] | None, catalog: Catalog, *,
-                embedded: bool = False) -> QueryFacts:
-    """The facts of one statement's pglast JSON tree (``Statement.node``)."""
+                embedded: bool = False, function: str | None = None) -> QueryFacts:
+    """The facts of one statement's pglast JSON tree (``Statement.node``); ``function``
+    names the function whose body holds it (its triggers' transition tables are tables)."""
     if not node:
         return EMPTY
     kind = next(iter(node))
-    builder = _Builder(catalog, embedded)
+    builder = _Builder(catalog, embedded, function)
     inner = node[kind]
     if not isinstance(inner, dict):
         return EMPTY
@@ -93,7 +94,7 @@ def query_facts(node: dict[str, Any] | None, catalog: Catalog, *,
         builder.dml(kind, inner, {})
         fkind = kind[:-4].lower()
     elif kind == "ExplainStmt" or kind in ("CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt"):
-        return query_facts(inner.get("query"), catalog, embedded=embedded)
+        return query_facts(inner.get("query"), catalog, embedded=embedded, function=function)
     else:
         return EMPTY
     return builder.freeze(fkind)

@@ -65,14 +65,15 @@ def facts(ctx: Context, stmt: Statement) -> QueryFacts:
         catalog = ctx.catalog if embedded else ctx.catalog_at(stmt)
         # Across runs (an editor session): the same text against the same catalog has
         # the same facts, whatever its position (facts hold offsets into the text).
-        shared: dict[tuple[str, bool], tuple[Any, QueryFacts]] | None = ctx.cache.get(
-            SHARED_FACTS)
-        key = (stmt.sql, embedded)
+        function = stmt.origin.removeprefix("function ") if embedded else None
+        shared: dict[tuple[str, bool, str | None], tuple[Any, QueryFacts]] | None = (
+            ctx.cache.get(SHARED_FACTS))
+        key = (stmt.sql, embedded, function)
         known = shared.get(key) if shared is not None else None
         if known is not None and known[0] is catalog:
             result = known[1]
         else:
-            result = query_facts(stmt.node, catalog, embedded=embedded)
+            result = query_facts(stmt.node, catalog, embedded=embedded, function=function)
             if shared is not None:
                 shared[key] = (catalog, result)
     memo[id(stmt)] = result

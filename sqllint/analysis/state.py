@@ -71,9 +71,12 @@ class ScopeDraft:
 class BuilderState:
     """What the walk found so far; the parts call each other through these methods."""
 
-    def __init__(self, catalog: Catalog, embedded: bool) -> None:
+    def __init__(self, catalog: Catalog, embedded: bool, function: str | None = None) -> None:
         self.catalog = catalog
         self.embedded = embedded
+        # Transition tables of the triggers calling ``function`` (the body being read).
+        self.transitions = catalog.transitions.get(function.rpartition(".")[2], {}) \
+            if function else {}
         self.tables: list[TableRef] = []
         self.scopes: list[ScopeDraft] = []
         self.predicates: list[Predicate] = []

@@ -18,10 +18,13 @@ from sqllint.catalog.model import (
     Origin,
     Table,
     TableKind,
+    UserType,
+    lookup,
 )
 from sqllint.catalog.store import IndexStore, PersistentDict, TableStore
 from sqllint.model import Statement
 from sqllint.sqltext import (
+    SQL_VALUE_FUNCTION_NAMES,
     canonical,
     deparse_expr_node,
     is_serial,
@@ -37,19 +40,37 @@ def _key(schema: str | None, name: str) -> str:
     return f"{schema or 'public'}.{name}"
 
 
-def _rangevar(rv: dict[str, Any]) -> tuple[str, str]:
-    return rv.get("schemaname") or "public", rv.get("relname", "")
+def _search_path(args: list[Any]) -> tuple[str, ...]:
+    """The schemas of ``SET search_path`` arguments or of a set_config value string."""
+    out: list[str] = []
+    for arg in args:
+        text = strval((arg.get("A_Const") or {}).get("sval")) if isinstance(arg, dict) else arg
+        for part in str(text).split(","):
+            part = part.strip()
+            if part.startswith('"') and part.endswith('"') and len(part) > 1:
+                out.append(part[1:-1].replace('""', '"'))
+            elif part:
+                out.append(part.lower() if isinstance(arg, str) else part)
+    return tuple(out)
 
 
 class CatalogBuilder:
     """Mutable state while applying DDL; ``snapshot()`` hands out immutable catalogs."""
 
-    def __init__(self) -> None:
+    def __init__(self, search_path: tuple[str, ...] | None = None) -> None:
         self.tables = TableStore()
         self.indexes = IndexStore()
         self.extensions: PersistentDict[str, int] = PersistentDict()
         self.schemas: set[str] = {"public"}
         self.ever: PersistentDict[str, bool] = PersistentDict()
+        self.types: PersistentDict[str, UserType] = PersistentDict()
+        self.functions: PersistentDict[str, tuple[Column, ...]] = PersistentDict()
+        self.transitions: PersistentDict[str, dict[str, str]] = PersistentDict()
+        # The session's search_path (None: never set) and, inside a transaction that
+        # ran SET LOCAL, the path to go back to at its end.
+        self.default_path = search_path or None
+        self.path: tuple[str, ...] | None = self.default_path
+        self._path_before_local: tuple[tuple[str, ...] | None] | None = None
         self._snapshot: Catalog | None = None
 
     def snapshot(self) -> Catalog:
@@ -63,16 +84,77 @@ class CatalogBuilder:
                 ever=self.ever.frozen,
                 names=self.tables.by_name,
                 grouped=self.indexes.by_table,
+                search_path=self.path,
+                types=self.types.frozen,
+                functions=self.functions.frozen,
+                transitions=self.transitions.frozen,
             )
         return self._snapshot
 
     def end_session(self) -> None:
-        """A file ran to its end: its temporary tables are gone (each file is a session)."""
+        """A file ran to its end: its temporary tables and its search_path are gone (each
+        file is a session)."""
         temp = [key for key, table in self.tables.items() if table.schema == "pg_temp"]
-        if temp:
+        if temp or self.path != self.default_path:
             self._snapshot = None
             for key in temp:
                 self._drop_table(key)
+            self.path = self.default_path
+            self._path_before_local = None
+
+    # -- the session's search_path -----------------------------------------------------
+
+    def session(self, stmt: Statement) -> None:
+        """Apply what ``stmt`` does to the session: SET [LOCAL] search_path,
+        set_config('search_path', …), RESET, and the end of a transaction (SET LOCAL)."""
+        kind = stmt.node_type
+        node = stmt.node[kind] if stmt.node is not None and kind else None
+        if not isinstance(node, dict):
+            return
+        if kind == "VariableSetStmt" and node.get("name") == "search_path":
+            if node.get("kind") == "VAR_SET_VALUE":
+                self._set_path(_search_path(node.get("args") or []), bool(node.get("is_local")))
+            elif node.get("kind") in ("VAR_SET_DEFAULT", "VAR_RESET"):
+                self._set_path(self.default_path, bool(node.get("is_local")))
+        elif kind == "VariableSetStmt" and node.get("kind") == "VAR_RESET_ALL":
+            self._set_path(self.default_path, False)
+        elif kind == "TransactionStmt" and self._path_before_local is not None and \
+                node.get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK",
+                                     "TRANS_STMT_PREPARE"):
+            self._snapshot = None
+            self.path = self._path_before_local[0]
+            self._path_before_local = None
+        elif kind == "SelectStmt":
+            for target in node.get("targetList") or []:
+                call = ((target.get("ResTarget") or {}).get("val") or {}).get("FuncCall")
+                if not call or names(call.get("funcname"))[-1:] != ["set_config"]:
+                    continue
+                args = call.get("args") or []
+                consts = [(a.get("A_Const") or {}) for a in args]
+                if len(args) == 3 and strval(consts[0].get("sval")) == "search_path" \
+                        and "sval" in consts[1]:
+                    local = bool((consts[2].get("boolval") or {}).get("boolval"))
+                    self._set_path(_search_path([strval(consts[1]["sval"])]), local)
+
+    def _set_path(self, path: tuple[str, ...] | None, local: bool) -> None:
+        self._snapshot = None
+        if local and self._path_before_local is None:
+            self._path_before_local = (self.path,)
+        elif not local:
+            self._path_before_local = None
+        self.path = path
+
+    def _creation_schema(self) -> str:
+        """Where an unqualified CREATE puts its object: the first existing schema of the
+        path (pg_catalog and "$user" aside)."""
+        for schema in self.path or ():
+            if schema in self.schemas:
+                return schema
+        return "public"
+
+    def _target(self, rv: dict[str, Any]) -> tuple[str, str]:
+        """Schema and name of a relation a statement creates."""
+        return rv.get("schemaname") or self._creation_schema(), rv.get("relname", "")
 
     # -- applying -----------------------------------------------------------------
 
@@ -96,11 +178,7 @@ class CatalogBuilder:
             return self.tables.get(_key(schema, name))
         # A temporary table hides a permanent one of the same name (pg_temp is first
         # on PostgreSQL's search path).
-        found = self.tables.get(_key("pg_temp", name)) or self.tables.get(_key("public", name))
-        if found is None:
-            key = self.tables.by_name.get(name)
-            return self.tables.get(key) if key else None
-        return found
+        return lookup(self.tables.frozen, self.tables.by_name, name, self.path)
 
     def _put(self, table: Table) -> None:
         self.tables[table.qualified] = table
@@ -120,13 +198,22 @@ class CatalogBuilder:
                     inner["relation"] = {**rel, "schemaname": node.get("schemaname")}
                 handler(stmt, inner)
 
+    def _on_DoStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        """A DO block runs as it is applied: its static DDL (a migration's ``IF NOT EXISTS
+        (…) THEN ALTER TABLE …`` guard) changes the schema; EXECUTE'd text is not read."""
+        from sqllint.sources.bodies import body_statements
+
+        for body in body_statements(stmt):
+            if body.source == "plpgsql" and not body.dynamic:
+                self.apply(body.stmt)
+
     def _on_CreateExtensionStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         name = node.get("extname", "")
         if name not in self.extensions:
             self.extensions[name] = stmt.seq
 
     def _on_CreateStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
-        schema, name = _rangevar(node["relation"])
+        schema, name = self._target(node["relation"])
         if node.get("if_not_exists") and self.tables.get(_key(schema, name)):
             return
         if node["relation"].get("relpersistence") == "t":
@@ -136,7 +223,7 @@ class CatalogBuilder:
         table = Table(schema=schema, name=name, origin=origin)
         parent: Table | None = None
         if node.get("partbound") and node.get("inhRelations"):
-            pschema, pname = _rangevar(node["inhRelations"][0]["RangeVar"])
+            pschema, pname = self._target(node["inhRelations"][0]["RangeVar"])
             parent = self._find(node["inhRelations"][0]["RangeVar"].get("schemaname"), pname)
             pkey = parent.qualified if parent else _key(pschema, pname)
             table = replace(table, partition_of=pkey)
@@ -179,9 +266,12 @@ class CatalogBuilder:
         if parent is not None:
             # Indexes of a partitioned table are created on each partition too.
             for index in self.indexes.by_table.get(parent.qualified, ()):
+                label = ("pkey" if index.primary else "excl" if index.method != "btree"
+                         and index.constraint else "key" if index.constraint else "idx")
                 self._add_index(replace(
-                    index, name=_unique_name(self.indexes, schema, f"{name}_{index.name}"),
-                    schema=schema, table=key, constraint=None))
+                    index, name=self._choose_name(
+                        schema, name, None if index.primary else _addition(index.keys), label),
+                    schema=schema, table=key, constraint=None, parent=index.qualified))
 
     def _add_column(self, stmt: Statement, key: str, coldef: dict[str, Any]) -> None:
         table = self.tables.get(key)
@@ -194,7 +284,9 @@ class CatalogBuilder:
         if tnode and is_serial(tnode):
             not_null = True
             default = f"nextval('{table.name}_{name}_seq'::regclass)"
-        column = Column(name, type_name(tnode) if tnode else "unknown", not_null, default)
+        collation = names((coldef.get("collClause") or {}).get("collname"))
+        column = Column(name, self._type(tnode) if tnode else "unknown", not_null, default,
+                        collation[-1] if collation else None)
         columns = tuple(c for c in table.columns if c.name != name) + (column,)
         self.tables[key] = replace(table, columns=columns)
         for cons in coldef.get("constraints") or []:
@@ -246,12 +338,11 @@ class CatalogBuilder:
                         existing, name=conname, unique=True,
                         primary=contype == "CONSTR_PRIMARY", constraint=conname))
                 return
-            suffix = "pkey" if contype == "CONSTR_PRIMARY" else "key"
-            default_name = (f"{table.name}_pkey" if contype == "CONSTR_PRIMARY"
-                            else f"{table.name}_{'_'.join(cols)}_{suffix}")
-            name = cons.get("conname") or _unique_name(self.indexes, table.schema,
-                                                       _truncate(default_name))
             keys = tuple(IndexKey(column=c) for c in cols)
+            name = cons.get("conname") or (
+                self._choose_name(table.schema, table.name, None, "pkey")
+                if contype == "CONSTR_PRIMARY"
+                else self._choose_name(table.schema, table.name, _addition(keys), "key"))
             include = tuple(names(cons.get("including")))
             method = cons.get("access_method") or "btree"
             self._add_index(Index(
@@ -264,27 +355,31 @@ class CatalogBuilder:
             for pair in cons.get("exclusions") or []:
                 items = pair.get("List", {}).get("items", []) if isinstance(pair, dict) else pair
                 elem = items[0].get("IndexElem", {}) if items else {}
-                if elem.get("name"):
-                    excl.append(IndexKey(column=elem["name"]))
-            words = "_".join(k.column or "expr" for k in excl)
-            name = cons.get("conname") or _unique_name(
-                self.indexes, table.schema, _truncate(f"{table.name}_{words}_excl"))
+                excl.append(_key_of(stmt, table, elem))
+            name = cons.get("conname") or self._choose_name(
+                table.schema, table.name, _addition(excl), "excl")
+            where = cons.get("where_clause")
             self._add_index(Index(
                 name=name, schema=table.schema, table=key, keys=tuple(excl),
                 constraint=name, method=cons.get("access_method") or "gist",
+                predicate=deparse_expr_node(stmt.sql, where) or None if where else None,
+                predicate_key=canonical(where) if where else None,
+                include=tuple(names(cons.get("including"))),
                 origin=self._origin(stmt, cons.get("location")),
             ))
         elif contype == "CONSTR_FOREIGN":
             fk_cols = tuple(names(cons.get("fk_attrs"))) or ((column,) if column else ())
             pk = cons.get("pktable") or {}
             ref = self._find(pk.get("schemaname"), pk.get("relname", ""))
-            ref_key = ref.qualified if ref else _key(pk.get("schemaname"), pk.get("relname", ""))
+            ref_key = ref.qualified if ref else _key(
+                pk.get("schemaname") or self._creation_schema(), pk.get("relname", ""))
             ref_cols = tuple(names(cons.get("pk_attrs")))
             if not ref_cols and ref is not None:
                 pkey = next((i for i in self.indexes.by_table.get(ref.qualified, ())
                              if i.primary), None)
                 ref_cols = tuple(c or "" for c in pkey.columns) if pkey else ()
-            name = cons.get("conname") or _truncate(f"{table.name}_{'_'.join(fk_cols)}_fkey")
+            name = cons.get("conname") or _object_name(
+                table.name, _addition(tuple(IndexKey(column=c) for c in fk_cols)), "fkey")
             fk = ForeignKey(
                 name=name, table=key, columns=fk_cols, ref_table=ref_key, ref_columns=ref_cols,
                 not_valid=bool(cons.get("skip_validation")),
@@ -303,22 +398,8 @@ class CatalogBuilder:
         table = self._find(rel.get("schemaname"), rel.get("relname", ""))
         if table is None:
             return
-        keys: list[IndexKey] = []
-        for param in node.get("indexParams") or []:
-            elem = param.get("IndexElem", {})
-            desc = elem.get("ordering") == "SORTBY_DESC"
-            opclass = ".".join(names(elem.get("opclass"))) or None
-            if elem.get("name"):
-                keys.append(IndexKey(column=elem["name"], descending=desc, opclass=opclass))
-            elif elem.get("expr") is not None:
-                expr = elem["expr"]
-                text = deparse_expr_node(stmt.sql, expr)
-                bare = _bare_column(expr)
-                if bare is not None:  # `((col))` is just the column
-                    keys.append(IndexKey(column=bare, descending=desc, opclass=opclass))
-                else:
-                    keys.append(IndexKey(column=None, expression=text, expr=canonical(expr),
-                                         descending=desc, opclass=opclass))
+        keys = [_key_of(stmt, table, param.get("IndexElem", {}))
+                for param in node.get("indexParams") or []]
         include = tuple(p.get("IndexElem", {}).get("name", "")
                         for p in node.get("indexIncludingParams") or [])
         predicate = predicate_key = None
@@ -326,8 +407,9 @@ class CatalogBuilder:
             where = node["whereClause"]
             predicate = deparse_expr_node(stmt.sql, where) or None
             predicate_key = canonical(where)
-        name = node.get("idxname") or _unique_name(
-            self.indexes, table.schema, _default_index_name(table.name, keys))
+        name = node.get("idxname") or self._choose_name(
+            table.schema, table.name, _addition(keys),
+            "pkey" if node.get("primary") else "key" if node.get("isconstraint") else "idx")
         qualified = _key(table.schema, name)
         if node.get("if_not_exists") and qualified in self.indexes:
             return
@@ -341,6 +423,9 @@ class CatalogBuilder:
 
     def _on_AlterTableStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         rel = node.get("relation") or {}
+        if node.get("objtype") == "OBJECT_INDEX":
+            self._alter_index(rel, node.get("cmds") or [])
+            return
         table = self._find(rel.get("schemaname"), rel.get("relname", ""))
         if table is None:
             return
@@ -387,6 +472,23 @@ class CatalogBuilder:
                     replace(f, not_valid=False) if f.name == cmd.get("name") else f
                     for f in current.foreign_keys))
 
+    def _alter_index(self, rel: dict[str, Any], cmds: list[Any]) -> None:
+        """ALTER INDEX parent ATTACH PARTITION child (pg_dump writes partitioned indexes
+        so): the child becomes the partition's copy of the parent index."""
+        parent = self._index_by_rangevar(rel)
+        for wrapped in cmds:
+            cmd = wrapped.get("AlterTableCmd", {})
+            part = ((cmd.get("def") or {}).get("PartitionCmd") or {}).get("name") or {}
+            child = self._index_by_rangevar(part) if part else None
+            if cmd.get("subtype") == "AT_AttachPartition" and parent and child:
+                self.indexes[child] = replace(self.indexes[child], parent=parent)
+
+    def _index_by_rangevar(self, rv: dict[str, Any]) -> str | None:
+        if rv.get("schemaname"):
+            key = _key(rv["schemaname"], rv.get("relname", ""))
+            return key if key in self.indexes else None
+        return self._index_key(rv.get("relname", ""))
+
     def _drop_column(self, key: str, name: str) -> None:
         table = self.tables.get(key)
         if table is None:
@@ -412,6 +514,12 @@ class CatalogBuilder:
 
     def _on_DropStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         kind = node.get("removeType")
+        if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            for obj in node.get("objects") or []:
+                found = self._object_type({"object": obj})
+                if found is not None:
+                    del self.types[found.qualified]
+            return
         for obj in node.get("objects") or []:
             parts = names(obj.get("List", {}).get("items")) if isinstance(obj, dict) else []
             if not parts:
@@ -440,13 +548,124 @@ class CatalogBuilder:
                     self._drop_table(table_key)
                 self.schemas.discard(name)
 
+    def _choose_name(self, schema: str, name1: str, name2: str | None, label: str) -> str:
+        """ChooseRelationName: the default name of an index or constraint, numbered
+        (``…_key1``) when a relation of the schema has it already."""
+        n = 0
+        while True:
+            name = _object_name(name1, name2, f"{label}{n}" if n else label)
+            key = _key(schema, name)
+            if key not in self.indexes and key not in self.tables:
+                return name
+            n += 1
+
     def _index_key(self, name: str) -> str | None:
-        if _key("public", name) in self.indexes:
-            return _key("public", name)
+        """The qualified key of an unqualified index name, through the search path."""
+        for schema in ("pg_temp", *(self.path if self.path is not None else ("public",))):
+            if _key(schema, name) in self.indexes:
+                return _key(schema, name)
+        if self.path is not None:
+            return None
         for qualified, index in self.indexes.items():
             if index.name == name:
                 return qualified
         return None
+
+    # -- types ------------------------------------------------------------------------
+
+    def _type(self, tnode: dict[str, Any]) -> str:
+        """A column type as format_type prints it, user types resolved through the path."""
+        text = type_name(tnode)
+        parts = names(tnode.get("names"))
+        if not parts or (len(parts) == 2 and parts[0] == "pg_catalog"):
+            return text
+        found = self._find_type(parts[0] if len(parts) == 2 else None, parts[-1])
+        if found is None:
+            return text
+        return found.display + "[]" * len(tnode.get("arrayBounds") or [])
+
+    def _find_type(self, schema: str | None, name: str) -> UserType | None:
+        if schema:
+            return self.types.get(_key(schema, name))
+        for s in self.path if self.path is not None else ("public",):
+            found = self.types.get(_key(s, name))
+            if found is not None:
+                return found
+        if self.path is None:
+            return next((t for t in self.types.values() if t.name == name), None)
+        return None
+
+    def _type_target(self, parts: list[str]) -> tuple[str, str]:
+        return (parts[-2] if len(parts) > 1 else self._creation_schema()), parts[-1]
+
+    def _on_CreateEnumStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        schema, name = self._type_target(names(node.get("typeName")))
+        self.types[_key(schema, name)] = UserType(schema, name, "enum",
+                                                  labels=tuple(names(node.get("vals"))))
+
+    def _on_CreateDomainStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        schema, name = self._type_target(names(node.get("domainname")))
+        self.types[_key(schema, name)] = UserType(schema, name, "domain")
+
+    def _on_CreateRangeStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        schema, name = self._type_target(names(node.get("typeName")))
+        self.types[_key(schema, name)] = UserType(schema, name, "range")
+
+    def _on_CompositeTypeStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        schema, name = self._target(node.get("typevar") or {})
+        cols = tuple(Column(c["ColumnDef"].get("colname", ""),
+                            self._type(c["ColumnDef"].get("typeName") or {}))
+                     for c in node.get("coldeflist") or [] if "ColumnDef" in c)
+        self.types[_key(schema, name)] = UserType(schema, name, "composite", columns=cols)
+
+    def _on_AlterEnumStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        parts = names(node.get("typeName"))
+        found = self._find_type(parts[-2] if len(parts) > 1 else None, parts[-1]) \
+            if parts else None
+        if found is None:
+            return
+        labels = list(found.labels)
+        new, old = node.get("newVal", ""), node.get("oldVal")
+        if old is not None:
+            labels = [new if v == old else v for v in labels]
+        elif new not in labels:
+            neighbor = node.get("newValNeighbor")
+            at = labels.index(neighbor) if neighbor in labels else len(labels)
+            if neighbor in labels and node.get("newValIsAfter"):
+                at += 1
+            labels.insert(at, new)
+        self.types[found.qualified] = replace(found, labels=tuple(labels))
+
+    def _move_type(self, found: UserType, moved: UserType) -> None:
+        """Rename or move a type: the columns of that type follow (arrays too)."""
+        del self.types[found.qualified]
+        self.types[moved.qualified] = moved
+        old, new = found.display, moved.display
+        for key, table in list(self.tables.items()):
+            if any(c.type.split("[")[0] == old for c in table.columns):
+                self.tables[key] = replace(table, columns=tuple(
+                    replace(c, type=new + c.type[len(old):])
+                    if c.type.split("[")[0] == old else c for c in table.columns))
+
+    def _object_type(self, node: dict[str, Any]) -> UserType | None:
+        obj = node.get("object") or {}
+        parts = names((obj.get("List") or {}).get("items")) if "List" in obj else \
+            names((obj.get("TypeName") or {}).get("names"))
+        if not parts:
+            return None
+        return self._find_type(parts[-2] if len(parts) > 1 else None, parts[-1])
+
+    def _on_AlterObjectSchemaStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        kind, new_schema = node.get("objectType"), node.get("newschema", "")
+        if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            found = self._object_type(node)
+            if found is not None:
+                self._move_type(found, replace(found, schema=new_schema))
+        elif kind in _RELKIND:
+            rel = node.get("relation") or {}
+            table = self._find(rel.get("schemaname"), rel.get("relname", ""))
+            if table is not None:
+                self._move_table(table, replace(table, schema=new_schema))
 
     def _drop_table(self, key: str) -> None:
         table = self.tables.pop(key, None)
@@ -463,19 +682,12 @@ class CatalogBuilder:
         new = node.get("newname", "")
         if kind in _RELKIND:
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
-            if table is None:
-                return
-            old_key = table.qualified
-            self.tables.pop(old_key)
-            renamed = replace(table, name=new)
-            self._put(renamed)
-            for index in self.indexes.by_table.get(old_key, ()):
-                self.indexes[index.qualified] = replace(index, table=renamed.qualified)
-            for tkey, other in list(self.tables.items()):
-                if any(f.ref_table == old_key for f in other.foreign_keys):
-                    self.tables[tkey] = replace(other, foreign_keys=tuple(
-                        replace(f, ref_table=renamed.qualified) if f.ref_table == old_key else f
-                        for f in other.foreign_keys))
+            if table is not None:
+                self._move_table(table, replace(table, name=new))
+        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            found = self._object_type(node)
+            if found is not None:
+                self._move_type(found, replace(found, name=new))
         elif kind == "OBJECT_COLUMN":
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
             if table is None:
@@ -518,12 +730,150 @@ class CatalogBuilder:
             self.tables[table.qualified] = replace(table, foreign_keys=tuple(
                 replace(f, name=new) if f.name == old else f for f in table.foreign_keys))
 
+    def _output_columns(self, query: Any) -> tuple[Column, ...]:
+        """The columns a view's query produces, in order, as PostgreSQL names them."""
+        select = (query or {}).get("SelectStmt") or {}
+        if select.get("larg"):  # UNION …: the first branch names the columns
+            return self._output_columns({"SelectStmt": select["larg"]})
+        if select.get("valuesLists"):
+            return tuple(Column(f"column{i + 1}", "unknown")
+                         for i in range(len(select["valuesLists"][0].get("List", {})
+                                            .get("items", []))))
+        sources: list[tuple[str, tuple[Column, ...]]] = []
+        for item in select.get("fromClause") or []:
+            sources.extend(self._from_columns(item))
+        out: list[Column] = []
+        for target in select.get("targetList") or []:
+            res = target.get("ResTarget", {})
+            val = res.get("val", {})
+            if res.get("name"):
+                out.append(Column(res["name"], "unknown"))
+                continue
+            fields = (val.get("ColumnRef") or {}).get("fields") or []
+            if fields and "A_Star" in fields[-1]:
+                alias = strval(fields[-2]) if len(fields) > 1 else None
+                for name, cols in sources:
+                    if alias is None or name == alias:
+                        out.extend(cols)
+                continue
+            indirection = (val.get("A_Indirection") or {}).get("indirection") or []
+            if indirection and "A_Star" in indirection[-1]:
+                call = val["A_Indirection"].get("arg", {}).get("FuncCall")
+                out.extend(self._function_columns(call) if call else ())
+                continue
+            out.append(Column(_column_name(val), "unknown"))
+        return tuple(out)
+
+    def _from_columns(self, item: dict[str, Any]) -> list[tuple[str, tuple[Column, ...]]]:
+        """(alias, columns) of each relation a FROM item brings, for ``*`` and ``a.*``."""
+        kind = next(iter(item), "")
+        node = item.get(kind) or {}
+        alias = node.get("alias") or {}
+        renames = names(alias.get("colnames"))
+        if kind == "RangeVar":
+            src = self._find(node.get("schemaname"), node.get("relname", ""))
+            cols = src.columns if src is not None else ()
+            return [(alias.get("aliasname") or node.get("relname", ""), _renamed(cols, renames))]
+        if kind == "RangeSubselect":
+            cols = self._output_columns(node.get("subquery"))
+            return [(alias.get("aliasname") or "", _renamed(cols, renames))]
+        if kind == "RangeFunction":
+            items = ((node.get("functions") or [{}])[0].get("List") or {}).get("items") or []
+            call = items[0].get("FuncCall") if items else None
+            cols = self._function_columns(call) if call else ()
+            if call and not cols:
+                cols = (Column(strval((call.get("funcname") or [{}])[-1]), "unknown"),)
+            name = alias.get("aliasname") or (strval(call["funcname"][-1]) if call else "")
+            return [(name, _renamed(cols, renames))]
+        if kind == "JoinExpr":
+            left = self._from_columns(node.get("larg") or {})
+            right = self._from_columns(node.get("rarg") or {})
+            using = names(node.get("usingClause"))
+            if not using:
+                return left + right
+            merged = [c for _, cols in left for c in cols if c.name in using]
+            rest = [(n, tuple(c for c in cols if c.name not in using)) for n, cols in left + right]
+            return [("", tuple(merged)), *rest]
+        return []
+
+    def _function_columns(self, call: dict[str, Any]) -> tuple[Column, ...]:
+        parts = names(call.get("funcname"))
+        if not parts:
+            return ()
+        if len(parts) > 1:
+            return self.functions.get(".".join(parts[-2:])) or ()
+        for schema in self.path if self.path is not None else ("public",):
+            found = self.functions.get(f"{schema}.{parts[-1]}")
+            if found:
+                return found
+        return self.functions.get(parts[-1]) or ()
+
+    def _on_CreateFunctionStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        """Keep the result columns of a function returning a row (TABLE, OUT parameters,
+        a composite type or a table's row type): ``(f(x)).*`` expands to them."""
+        parts = names(node.get("funcname"))
+        if not parts or node.get("is_procedure"):
+            return
+        out = [p["FunctionParameter"] for p in node.get("parameters") or []
+               if "FunctionParameter" in p and p["FunctionParameter"].get("mode") in (
+                   "FUNC_PARAM_OUT", "FUNC_PARAM_INOUT", "FUNC_PARAM_TABLE")]
+        cols: tuple[Column, ...] = ()
+        if len(out) > 1 or any(p.get("mode") == "FUNC_PARAM_TABLE" for p in out):
+            cols = tuple(Column(p.get("name") or f"column{i + 1}",
+                                self._type(p.get("argType") or {}))
+                         for i, p in enumerate(out))
+        elif not out and node.get("returnType"):
+            rtype = node["returnType"]
+            rparts = names(rtype.get("names"))
+            schema = rparts[-2] if len(rparts) > 1 else None
+            found = self._find_type(schema, rparts[-1]) if rparts else None
+            table = self._find(schema, rparts[-1]) if rparts and found is None else None
+            cols = found.columns if found is not None else (table.columns if table else ())
+        schema, name = self._type_target(parts)
+        if cols:
+            self.functions[f"{schema}.{name}"] = cols
+            self.functions[name] = cols
+        else:
+            self.functions.pop(f"{schema}.{name}", None)
+
+    def _on_CreateTrigStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
+        """Transition tables (REFERENCING NEW TABLE AS x) are tables inside the function."""
+        rel = node.get("relation") or {}
+        table = self._find(rel.get("schemaname"), rel.get("relname", ""))
+        function = names(node.get("funcname"))
+        if table is None or not function:
+            return
+        found = {str(t["TriggerTransition"].get("name")): table.qualified
+                 for t in node.get("transitionRels") or [] if "TriggerTransition" in t}
+        if found:
+            self.transitions[function[-1]] = {
+                **(self.transitions.get(function[-1]) or {}), **found}
+
+    def _move_table(self, table: Table, moved: Table) -> None:
+        """Rename a table or move it to another schema: its indexes (which live in its
+        schema), its foreign keys, those pointing at it and its partitions follow."""
+        old_key = table.qualified
+        self.tables.pop(old_key)
+        self._put(replace(moved, foreign_keys=tuple(
+            replace(f, table=moved.qualified) for f in moved.foreign_keys)))
+        for index in self.indexes.by_table.get(old_key, ()):
+            del self.indexes[index.qualified]
+            self._add_index(replace(index, table=moved.qualified, schema=moved.schema))
+        for tkey, other in list(self.tables.items()):
+            if other.partition_of == old_key:
+                other = replace(other, partition_of=moved.qualified)
+                self.tables[tkey] = other
+            if any(f.ref_table == old_key for f in other.foreign_keys):
+                self.tables[tkey] = replace(other, foreign_keys=tuple(
+                    replace(f, ref_table=moved.qualified) if f.ref_table == old_key else f
+                    for f in other.foreign_keys))
+
     def _on_ViewStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
-        schema, name = _rangevar(node["view"])
+        schema, name = self._target(node["view"])
         self._put(Table(
             schema=schema, name=name, kind="view",
-            columns=tuple(Column(n, "unknown") for n in names(node.get("aliases")))
-            or _output_columns(node.get("query")),
+            columns=_renamed(self._output_columns(node.get("query")),
+                             names(node.get("aliases"))),
             query=_query_text(stmt, node.get("query")),
             origin=self._origin(stmt, node["view"].get("location")),
         ))
@@ -531,16 +881,16 @@ class CatalogBuilder:
     def _on_CreateTableAsStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         into = node.get("into") or {}
         rel = into.get("rel") or {}
-        schema, name = _rangevar(rel)
+        schema, name = self._target(rel)
         if rel.get("relpersistence") == "t":  # CREATE TEMP TABLE … AS: ends with its file
             schema = "pg_temp"
         if node.get("if_not_exists") and _key(schema, name) in self.tables:
             return
         kind: TableKind = "matview" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-        columns = tuple(Column(n, "unknown") for n in names(into.get("colNames")))
         self._put(Table(
             schema=schema, name=name, kind=kind,
-            columns=columns or _output_columns(node.get("query"), self),
+            columns=_renamed(self._output_columns(node.get("query")),
+                             names(into.get("colNames"))),
             query=_query_text(stmt, node.get("query")),
             origin=self._origin(stmt, rel.get("location")),
         ))
@@ -550,34 +900,97 @@ def _query_text(stmt: Statement, query: Any) -> str | None:
     return stmt.sql if query else None
 
 
-def _output_columns(query: Any, builder: CatalogBuilder | None = None) -> tuple[Column, ...]:
-    """Column names a view's query produces, as far as the tree shows them."""
-    select = (query or {}).get("SelectStmt") or {}
-    out: list[Column] = []
-    for target in select.get("targetList") or []:
-        res = target.get("ResTarget", {})
-        if res.get("name"):
-            out.append(Column(res["name"], "unknown"))
-            continue
-        val = res.get("val", {})
-        if "ColumnRef" in val:
-            fields = val["ColumnRef"].get("fields", [])
-            if fields and "A_Star" in fields[-1]:
-                if builder is not None:
-                    for item in select.get("fromClause") or []:
-                        rv = item.get("RangeVar")
-                        if rv:
-                            src = builder._find(rv.get("schemaname"), rv.get("relname", ""))
-                            if src is not None:
-                                out.extend(src.columns)
-                continue
-            out.append(Column(strval(fields[-1]), "unknown"))
-        elif "FuncCall" in val:
-            out.append(Column(strval(val["FuncCall"]["funcname"][-1]), "unknown"))
-        elif "TypeCast" in val and "ColumnRef" in val["TypeCast"].get("arg", {}):
-            fields = val["TypeCast"]["arg"]["ColumnRef"].get("fields", [])
-            out.append(Column(strval(fields[-1]), "unknown"))
-    return tuple(out)
+def _renamed(columns: tuple[Column, ...], aliases: list[str]) -> tuple[Column, ...]:
+    """A view's column list with its leading columns renamed by ``CREATE VIEW v (a, b)``."""
+    if not aliases:
+        return columns
+    return tuple(Column(a, "unknown") for a in aliases) + columns[len(aliases):]
+
+
+def _column_name(val: dict[str, Any]) -> str:
+    """The name PostgreSQL gives an unnamed output column (FigureColname)."""
+    kind = next(iter(val), "") if isinstance(val, dict) else ""
+    inner = val.get(kind) if kind else None
+    if not isinstance(inner, dict):
+        return "?column?"
+    if kind == "ColumnRef":
+        fields = inner.get("fields") or []
+        return strval(fields[-1]) if fields and "String" in fields[-1] else "?column?"
+    if kind == "A_Indirection":
+        for item in reversed(inner.get("indirection") or []):
+            if "String" in item:
+                return strval(item)
+        return _column_name(inner.get("arg") or {})
+    if kind == "FuncCall":
+        return strval((inner.get("funcname") or [{}])[-1])
+    if kind == "TypeCast":
+        name = _column_name(inner.get("arg") or {})
+        if name == "?column?":
+            parts = names((inner.get("typeName") or {}).get("names"))
+            name = parts[-1] if parts else name
+        return name
+    if kind == "CollateClause":
+        return _column_name(inner.get("arg") or {})
+    if kind == "CaseExpr":
+        return "case"
+    if kind == "CoalesceExpr":
+        return "coalesce"
+    if kind == "MinMaxExpr":
+        return "greatest" if inner.get("op") == "IS_GREATEST" else "least"
+    if kind == "NullIfExpr" or (kind == "A_Expr" and inner.get("kind") == "AEXPR_NULLIF"):
+        return "nullif"
+    if kind == "RowExpr":
+        return "row"
+    if kind == "A_ArrayExpr":
+        return "array"
+    if kind == "SQLValueFunction":
+        return SQL_VALUE_FUNCTION_NAMES.get(str(inner.get("op")), "?column?")
+    if kind == "SubLink":
+        link = inner.get("subLinkType")
+        if link == "EXISTS_SUBLINK":
+            return "exists"
+        if link == "ARRAY_SUBLINK":
+            return "array"
+        if link == "EXPR_SUBLINK":
+            sub = (inner.get("subselect") or {}).get("SelectStmt") or {}
+            targets = sub.get("targetList") or []
+            if targets:
+                res = targets[0].get("ResTarget", {})
+                return str(res.get("name") or _column_name(res.get("val") or {}))
+    return "?column?"
+
+
+def _key_of(stmt: Statement, table: Table, elem: dict[str, Any]) -> IndexKey:
+    """One key of CREATE INDEX or EXCLUDE: column or expression, direction, operator class
+    and collation (kept only when it differs from the column's own)."""
+    desc = elem.get("ordering") == "SORTBY_DESC"
+    opclass = ".".join(names(elem.get("opclass"))) or None
+    collation: str | None = (names(elem.get("collation")) or [""])[-1] or None
+    column = elem.get("name")
+    expr = elem.get("expr")
+    if column is None and expr is not None:
+        column = _bare_column(expr)  # `((col))` is just the column
+    if column is not None:
+        col = table.column(column)
+        if collation is not None and col is not None and col.collation == collation:
+            collation = None
+        return IndexKey(column=column, descending=desc, opclass=opclass, collation=collation)
+    if expr is None:
+        return IndexKey(column=None, expression="", expr="", descending=desc)
+    if collation == "default":
+        collation = None
+    return IndexKey(column=None, expression=deparse_expr_node(stmt.sql, expr),
+                    expr=canonical(expr), descending=desc, opclass=opclass,
+                    collation=collation)
+
+
+def _name_part(key: IndexKey) -> str:
+    """The word PostgreSQL puts in a default index name for this key."""
+    if key.column is not None:
+        return key.column
+    text = key.expression or "expr"
+    func = text.split("(")[0].strip() if "(" in text else "expr"
+    return func if func.isidentifier() else "expr"
 
 
 def _bare_column(expr: dict[str, Any]) -> str | None:
@@ -593,34 +1006,45 @@ def _mentions(index: Index, column: str) -> bool:
         index.predicate_key and needle in index.predicate_key)
 
 
-def _truncate(name: str) -> str:
-    return name[:63]
+_MAX_NAME = 63  # NAMEDATALEN - 1 bytes
 
 
-def _default_index_name(table: str, keys: list[IndexKey]) -> str:
-    parts: list[str] = []
-    for k in keys:
-        if k.column is not None:
-            parts.append(k.column)
+def _clip(text: str, size: int) -> str:
+    return text.encode("utf-8")[:size].decode("utf-8", errors="ignore")
+
+
+def _object_name(name1: str, name2: str | None, label: str | None) -> str:
+    """PostgreSQL's makeObjectName: ``name1_name2_label`` in 63 bytes, the longer of
+    name1 and name2 shortened first, the label kept whole."""
+    overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
+    n1, n2 = len(name1.encode("utf-8")), len(name2.encode("utf-8")) if name2 else 0
+    while n1 + n2 > _MAX_NAME - overhead:
+        if n1 > n2:
+            n1 -= 1
         else:
-            text = k.expression or "expr"
-            func = text.split("(")[0].strip() if "(" in text else "expr"
-            parts.append(func if func.isidentifier() else "expr")
-    return _truncate(f"{table}_{'_'.join(parts)}_idx")
+            n2 -= 1
+    out = _clip(name1, n1)
+    if name2:
+        out += "_" + _clip(name2, n2)
+    return out + ("_" + label if label else "")
 
 
-def _unique_name(existing: IndexStore, schema: str, name: str) -> str:
-    if _key(schema, name) not in existing:
-        return name
-    n = 1
-    while _key(schema, f"{name}{n}") in existing:
-        n += 1
-    return f"{name}{n}"
+def _addition(keys: tuple[IndexKey, ...] | list[IndexKey]) -> str:
+    """ChooseIndexNameAddition: the key names joined by ``_``, cut once past 63 bytes."""
+    out = ""
+    for key in keys:
+        if out:
+            out += "_"
+        out += _clip(_name_part(key), _MAX_NAME)
+        if len(out.encode("utf-8")) >= _MAX_NAME + 1:
+            break
+    return out
 
 
-def build_catalog(statements: list[Statement]) -> Catalog:
+def build_catalog(statements: list[Statement],
+                  search_path: tuple[str, ...] | None = None) -> Catalog:
     """The catalog after applying every statement in order."""
-    builder = CatalogBuilder()
+    builder = CatalogBuilder(search_path)
     for stmt in statements:
         builder.apply(stmt)
     return builder.snapshot()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 TableKind = Literal["table", "view", "matview", "foreign"]
+TypeKind = Literal["enum", "composite", "domain", "range"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Column:
     type: str
     not_null: bool = False
     default: str | None = None
+    collation: str | None = None  # declared COLLATE, None for the type's default
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,15 @@ class IndexKey:
     expr: str | None = None
     descending: bool = False
     opclass: str | None = None
+    collation: str | None = None  # COLLATE other than the column's (or type's) own
 
     @property
     def text(self) -> str:
         from sqllint.sqltext import quote_ident  # pglast: only when DDL is written
 
         base = quote_ident(self.column) if self.column is not None else f"({self.expression})"
+        if self.collation:
+            base += f" COLLATE {quote_ident(self.collation)}"
         if self.opclass:
             base += " " + ".".join(quote_ident(part) for part in self.opclass.split("."))
         return base + (" DESC" if self.descending else "")
@@ -68,6 +73,8 @@ class Index:
     predicate_key: str | None = None  # canonical form of the predicate, for comparison
     include: tuple[str, ...] = ()
     origin: Origin = field(default_factory=Origin)
+    # A partition's copy of its partitioned table's index: that index's qualified name.
+    parent: str | None = None
 
     @property
     def qualified(self) -> str:
@@ -121,6 +128,29 @@ class Table:
 
 
 @dataclass(frozen=True)
+class UserType:
+    """A type CREATE TYPE / CREATE DOMAIN defined (enum labels and composite fields kept)."""
+
+    schema: str
+    name: str
+    kind: TypeKind
+    labels: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def display(self) -> str:
+        """As format_type prints it: bare in ``public``, else schema-qualified."""
+        from sqllint.sqltext import quote_ident  # pglast: only when a type is printed
+
+        bare = quote_ident(self.name)
+        return bare if self.schema == "public" else f"{quote_ident(self.schema)}.{bare}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     tables: Mapping[str, Table] = field(default_factory=dict)
     indexes: Mapping[str, Index] = field(default_factory=dict)
@@ -131,20 +161,30 @@ class Catalog:
     # Lookup aids the builder keeps up to date as it applies DDL.
     names: Mapping[str, str] = field(default_factory=dict)  # bare name → qualified key
     grouped: Mapping[str, tuple[Index, ...]] = field(default_factory=dict)  # table → indexes
+    # The session's search_path where this snapshot was taken; None: never set (the
+    # default "$user", public, and at run time maybe more: lookups fall back to any schema).
+    search_path: tuple[str, ...] | None = None
+    types: Mapping[str, UserType] = field(default_factory=dict)  # qualified name → type
+    # Result columns of functions returning TABLE / OUT parameters / a composite type,
+    # by qualified name and by bare name.
+    functions: Mapping[str, tuple[Column, ...]] = field(default_factory=dict)
+    # Trigger transition tables (REFERENCING NEW TABLE AS x) by the trigger function's
+    # bare name: transition name → qualified key of the trigger's table.
+    transitions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not self.tables and not self.ever
 
-    def table(self, name: str, schema: str | None = None) -> Table | None:
-        """Resolve a table reference: qualified, else public, else the only match."""
+    def table(self, name: str, schema: str | None = None,
+              path: tuple[str, ...] | None = None) -> Table | None:
+        """Resolve a table reference as PostgreSQL does: qualified, else pg_temp, else
+        through ``path`` (default: this snapshot's search_path). With no path ever set,
+        ``public`` and then the only table of that name in any schema."""
         if schema:
             return self.tables.get(f"{schema}.{name}")
-        found = self.tables.get(f"pg_temp.{name}") or self.tables.get(f"public.{name}")
-        if found is not None:
-            return found
-        key = self.names.get(name)
-        return self.tables.get(key) if key else None
+        return lookup(self.tables, self.names, name,
+                      self.search_path if path is None else path)
 
     def indexes_on(self, table: str) -> tuple[Index, ...]:
         return self.grouped.get(table, ())
@@ -152,3 +192,22 @@ class Catalog:
     def knows(self, name: str, schema: str | None = None) -> bool:
         """Was a relation of this name ever defined (even if dropped again)?"""
         return (f"{schema}.{name}" if schema else name) in self.ever
+
+
+def lookup(tables: Mapping[str, Table], names: Mapping[str, str], name: str,
+           path: tuple[str, ...] | None) -> Table | None:
+    """An unqualified table name through a search path (pg_temp always first)."""
+    found = tables.get(f"pg_temp.{name}")
+    if found is not None:
+        return found
+    if path is None:
+        found = tables.get(f"public.{name}")
+        if found is None:
+            key = names.get(name)
+            found = tables.get(key) if key else None
+        return found
+    for schema in path:
+        found = tables.get(f"{schema}.{name}")
+        if found is not None:
+            return found
+    return None

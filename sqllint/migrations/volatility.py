@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqllint.sqltext import dict_nodes, names, strval, type_name
+from sqllint.sqltext import SQL_VALUE_FUNCTION_NAMES, dict_nodes, names, strval, type_name
 
 WORDS = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
 
@@ -33,16 +33,7 @@ _COERCE = {
     "varchar": {"text"}, "bpchar": {"text"}, "unknown": None, "int2": {"int4", "int8", "numeric"},
     "int4": {"int8", "numeric", "float8"}, "int8": {"numeric"}, "name": {"text"},
 }
-_SVF = {
-    "SVFOP_CURRENT_DATE": "current_date", "SVFOP_CURRENT_TIME": "current_time",
-    "SVFOP_CURRENT_TIME_N": "current_time", "SVFOP_CURRENT_TIMESTAMP": "current_timestamp",
-    "SVFOP_CURRENT_TIMESTAMP_N": "current_timestamp", "SVFOP_LOCALTIME": "localtime",
-    "SVFOP_LOCALTIME_N": "localtime", "SVFOP_LOCALTIMESTAMP": "localtimestamp",
-    "SVFOP_LOCALTIMESTAMP_N": "localtimestamp", "SVFOP_CURRENT_ROLE": "current_role",
-    "SVFOP_CURRENT_USER": "current_user", "SVFOP_USER": "user",
-    "SVFOP_SESSION_USER": "session_user", "SVFOP_CURRENT_CATALOG": "current_catalog",
-    "SVFOP_CURRENT_SCHEMA": "current_schema",
-}
+_SVF = SQL_VALUE_FUNCTION_NAMES
 
 
 def _load(name: str) -> dict[str, Any]:

@@ -21,7 +21,9 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS storage_volumes_node_id_idx
     ON storage_volumes (node_id);
 ```
 An index whose leading columns are the key's columns (in any order) serves it, and so
-does a primary key or unique constraint that starts with them.
+does a primary key or unique constraint that starts with them. A partial index serves it
+only when the check's `col = $1` implies its WHERE (`WHERE col IS NOT NULL`), and an
+index collated otherwise than the column (`COLLATE "C"`) does not.
 """
 
 from __future__ import annotations

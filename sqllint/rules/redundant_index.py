@@ -37,13 +37,15 @@ SCOPE = "catalog"  # reads only the final catalog: checked once per run
 
 
 def _sig(index: Index) -> tuple[tuple[str, bool], ...]:
-    """Keys with their operator class and direction relative to the first key.
+    """Keys with their operator class, collation and direction relative to the first key:
+    ``(name COLLATE "C")`` orders otherwise than ``(name)`` and is not its duplicate.
 
     A B-tree scans both ways, so ``(a DESC)`` serves what ``(a)`` serves, but
     ``(a, b DESC)`` does not serve what ``(a, b)`` serves.
     """
     flip = bool(index.keys) and index.keys[0].descending
-    return tuple((k.ident + (f" {k.opclass}" if k.opclass else ""), k.descending != flip)
+    return tuple((k.ident + (f" {k.opclass}" if k.opclass else "")
+                  + (f" collate {k.collation}" if k.collation else ""), k.descending != flip)
                  for k in index.keys)
 
 
@@ -83,8 +85,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if len(indexes) < 2:
             continue
         for index in indexes:
-            if index.origin.path not in ctx.targets:
-                continue
+            if index.origin.path not in ctx.targets or index.parent is not None:
+                continue  # a partition's copy of its parent's index goes only with it
             other = covering_index(index, indexes)
             if other is None:
                 continue
