@@ -203,6 +203,7 @@ def test_queries_resolve_through_the_files_search_path(
         f.write("SET search_path TO archive;\n"
                 "SELECT name FROM art_type;\n"  # line 10: app.art_type's column
                 "SELECT id FROM artist;\n")  # line 11: app.artist is not on this path
+    # d_functions.sql: each function's body runs on its own SET search_path (no finding).
     assert _check(run, "SL002,SL003", capsys, monkeypatch) == [
         ("queries.sql", 10, "SL003"), ("queries.sql", 11, "SL002")]
 

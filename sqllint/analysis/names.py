@@ -61,7 +61,7 @@ class NameResolution(BuilderState):
     def _table(self, name: str, schema: str | None) -> Table | None:
         if schema is None and name in self.transitions:  # REFERENCING NEW TABLE AS name
             return self.catalog.tables.get(self.transitions[name])
-        return self.catalog.table(name, schema)  # pg_temp, then the search path
+        return self.catalog.table(name, schema, self.path)  # pg_temp, then the search path
 
     def _from_item(self, item: Any, env: Env, scope: int, nullable: bool = False) -> None:
         if not isinstance(item, dict) or not item:

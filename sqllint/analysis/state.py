@@ -75,8 +75,10 @@ class BuilderState:
         self.catalog = catalog
         self.embedded = embedded
         # Transition tables of the triggers calling ``function`` (the body being read).
-        self.transitions = catalog.transitions.get(function.rpartition(".")[2], {}) \
-            if function else {}
+        bare = function.rpartition(".")[2] if function else ""
+        self.transitions = catalog.transitions.get(bare, {}) if bare else {}
+        # The function's own SET search_path, else the snapshot's (None).
+        self.path = catalog.function_paths.get(bare) if bare else None
         self.tables: list[TableRef] = []
         self.scopes: list[ScopeDraft] = []
         self.predicates: list[Predicate] = []

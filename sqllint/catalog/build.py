@@ -6,7 +6,7 @@ statement we cannot model must not stop the rest from being modelled.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqllint.catalog.model import (
@@ -64,12 +64,15 @@ class CatalogBuilder:
         self.schemas: set[str] = {"public"}
         self.ever: PersistentDict[str, bool] = PersistentDict()
         self.types: PersistentDict[str, UserType] = PersistentDict()
+        self._type_keys: dict[str, list[str]] = {}  # bare type name → qualified keys
         self.functions: PersistentDict[str, tuple[Column, ...]] = PersistentDict()
         self.transitions: PersistentDict[str, dict[str, str]] = PersistentDict()
+        self.function_paths: PersistentDict[str, tuple[str, ...]] = PersistentDict()
         # The session's search_path (None: never set) and, inside a transaction that
         # ran SET LOCAL, the path to go back to at its end.
         self.default_path = search_path or None
         self.path: tuple[str, ...] | None = self.default_path
+        self._pending_keys: list[_KeySpec] | None = None  # PK/UNIQUE of a CREATE TABLE
         self._path_before_local: tuple[tuple[str, ...] | None] | None = None
         self._snapshot: Catalog | None = None
 
@@ -88,6 +91,7 @@ class CatalogBuilder:
                 types=self.types.frozen,
                 functions=self.functions.frozen,
                 transitions=self.transitions.frozen,
+                function_paths=self.function_paths.frozen,
             )
         return self._snapshot
 
@@ -236,6 +240,7 @@ class CatalogBuilder:
                 if base is not None:
                     table = replace(table, columns=table.columns + base.columns)
         self._put(table)
+        self._pending_keys = []
         for element in node.get("tableElts") or []:
             if "ColumnDef" in element:
                 self._add_column(stmt, key, element["ColumnDef"])
@@ -250,6 +255,7 @@ class CatalogBuilder:
                         current, columns=current.columns + tuple(
                             replace(c, default=None) for c in like.columns)
                     )
+        self._flush_keys(key)
         spec = node.get("partspec")
         if spec:
             strategy = str(spec.get("strategy", "")).replace("PARTITION_STRATEGY_", "")
@@ -338,18 +344,16 @@ class CatalogBuilder:
                         existing, name=conname, unique=True,
                         primary=contype == "CONSTR_PRIMARY", constraint=conname))
                 return
-            keys = tuple(IndexKey(column=c) for c in cols)
-            name = cons.get("conname") or (
-                self._choose_name(table.schema, table.name, None, "pkey")
-                if contype == "CONSTR_PRIMARY"
-                else self._choose_name(table.schema, table.name, _addition(keys), "key"))
-            include = tuple(names(cons.get("including")))
-            method = cons.get("access_method") or "btree"
-            self._add_index(Index(
-                name=name, schema=table.schema, table=key, keys=keys, unique=True,
-                primary=contype == "CONSTR_PRIMARY", constraint=name, method=method,
-                include=include, origin=self._origin(stmt, cons.get("location")),
-            ))
+            spec = _KeySpec(
+                contype == "CONSTR_PRIMARY", tuple(cols), tuple(names(cons.get("including"))),
+                cons.get("access_method") or "btree",
+                (bool(cons.get("nulls_not_distinct")), bool(cons.get("deferrable")),
+                 bool(cons.get("initdeferred"))),
+                cons.get("conname"), self._origin(stmt, cons.get("location")))
+            if self._pending_keys is not None:  # inside CREATE TABLE: merged at its end
+                self._pending_keys.append(spec)
+            else:
+                self._add_key(key, spec)
         elif contype == "CONSTR_EXCLUSION":
             excl: list[IndexKey] = []
             for pair in cons.get("exclusions") or []:
@@ -389,6 +393,36 @@ class CatalogBuilder:
             self.tables[key] = replace(
                 current, foreign_keys=tuple(f for f in current.foreign_keys if f.name != name)
                 + (fk,))
+
+    def _add_key(self, key: str, spec: _KeySpec) -> None:
+        table = self.tables[key]
+        keys = tuple(IndexKey(column=c) for c in spec.columns)
+        name = spec.name or (
+            self._choose_name(table.schema, table.name, None, "pkey") if spec.primary
+            else self._choose_name(table.schema, table.name, _addition(keys), "key"))
+        self._add_index(Index(
+            name=name, schema=table.schema, table=key, keys=keys, unique=True,
+            primary=spec.primary, constraint=name, method=spec.method, include=spec.include,
+            origin=spec.origin))
+
+    def _flush_keys(self, key: str) -> None:
+        """CREATE TABLE's PRIMARY KEY and UNIQUE constraints become indexes as PostgreSQL
+        makes them: the primary key first, then one index per distinct key (``UNIQUE
+        PRIMARY KEY`` is one index; a name given to a duplicate goes to the one kept)."""
+        specs, self._pending_keys = self._pending_keys or [], None
+        final = [s for s in specs if s.primary][:1]
+        for spec in specs:
+            if final and spec is final[0]:
+                continue
+            for i, prior in enumerate(final):
+                if prior.same_index(spec):
+                    if prior.name is None:
+                        final[i] = replace(prior, name=spec.name)
+                    break
+            else:
+                final.append(spec)
+        for spec in final:
+            self._add_key(key, spec)
 
     def _add_index(self, index: Index) -> None:
         self.indexes[index.qualified] = index
@@ -518,7 +552,7 @@ class CatalogBuilder:
             for obj in node.get("objects") or []:
                 found = self._object_type({"object": obj})
                 if found is not None:
-                    del self.types[found.qualified]
+                    self._drop_type(found)
             return
         for obj in node.get("objects") or []:
             parts = names(obj.get("List", {}).get("items")) if isinstance(obj, dict) else []
@@ -592,31 +626,43 @@ class CatalogBuilder:
             if found is not None:
                 return found
         if self.path is None:
-            return next((t for t in self.types.values() if t.name == name), None)
+            keys = self._type_keys.get(name)
+            return self.types.get(keys[0]) if keys else None
         return None
+
+    def _put_type(self, found: UserType) -> None:
+        self.types[found.qualified] = found
+        keys = self._type_keys.setdefault(found.name, [])
+        if found.qualified not in keys:
+            keys.append(found.qualified)
+
+    def _drop_type(self, found: UserType) -> None:
+        self.types.pop(found.qualified, None)
+        keys = self._type_keys.get(found.name, [])
+        if found.qualified in keys:
+            keys.remove(found.qualified)
 
     def _type_target(self, parts: list[str]) -> tuple[str, str]:
         return (parts[-2] if len(parts) > 1 else self._creation_schema()), parts[-1]
 
     def _on_CreateEnumStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         schema, name = self._type_target(names(node.get("typeName")))
-        self.types[_key(schema, name)] = UserType(schema, name, "enum",
-                                                  labels=tuple(names(node.get("vals"))))
+        self._put_type(UserType(schema, name, "enum", labels=tuple(names(node.get("vals")))))
 
     def _on_CreateDomainStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         schema, name = self._type_target(names(node.get("domainname")))
-        self.types[_key(schema, name)] = UserType(schema, name, "domain")
+        self._put_type(UserType(schema, name, "domain"))
 
     def _on_CreateRangeStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         schema, name = self._type_target(names(node.get("typeName")))
-        self.types[_key(schema, name)] = UserType(schema, name, "range")
+        self._put_type(UserType(schema, name, "range"))
 
     def _on_CompositeTypeStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         schema, name = self._target(node.get("typevar") or {})
         cols = tuple(Column(c["ColumnDef"].get("colname", ""),
                             self._type(c["ColumnDef"].get("typeName") or {}))
                      for c in node.get("coldeflist") or [] if "ColumnDef" in c)
-        self.types[_key(schema, name)] = UserType(schema, name, "composite", columns=cols)
+        self._put_type(UserType(schema, name, "composite", columns=cols))
 
     def _on_AlterEnumStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         parts = names(node.get("typeName"))
@@ -634,12 +680,12 @@ class CatalogBuilder:
             if neighbor in labels and node.get("newValIsAfter"):
                 at += 1
             labels.insert(at, new)
-        self.types[found.qualified] = replace(found, labels=tuple(labels))
+        self._put_type(replace(found, labels=tuple(labels)))
 
     def _move_type(self, found: UserType, moved: UserType) -> None:
         """Rename or move a type: the columns of that type follow (arrays too)."""
-        del self.types[found.qualified]
-        self.types[moved.qualified] = moved
+        self._drop_type(found)
+        self._put_type(moved)
         old, new = found.display, moved.display
         for key, table in list(self.tables.items()):
             if any(c.type.split("[")[0] == old for c in table.columns):
@@ -669,6 +715,11 @@ class CatalogBuilder:
 
     def _drop_table(self, key: str) -> None:
         table = self.tables.pop(key, None)
+        # With foreign keys pointing at it, only DROP … CASCADE succeeds: they go too.
+        for tkey, other in list(self.tables.items()):
+            if any(f.ref_table == key for f in other.foreign_keys):
+                self.tables[tkey] = replace(other, foreign_keys=tuple(
+                    f for f in other.foreign_keys if f.ref_table != key))
         for index in self.indexes.by_table.get(key, ()):
             del self.indexes[index.qualified]
         if table is not None and table.partition_by:
@@ -812,7 +863,10 @@ class CatalogBuilder:
         """Keep the result columns of a function returning a row (TABLE, OUT parameters,
         a composite type or a table's row type): ``(f(x)).*`` expands to them."""
         parts = names(node.get("funcname"))
-        if not parts or node.get("is_procedure"):
+        if not parts:
+            return
+        self._function_path(parts[-1], node.get("options") or [])
+        if node.get("is_procedure"):
             return
         out = [p["FunctionParameter"] for p in node.get("parameters") or []
                if "FunctionParameter" in p and p["FunctionParameter"].get("mode") in (
@@ -835,6 +889,17 @@ class CatalogBuilder:
             self.functions[name] = cols
         else:
             self.functions.pop(f"{schema}.{name}", None)
+
+    def _function_path(self, name: str, options: list[Any]) -> None:
+        """``CREATE FUNCTION … SET search_path = …``: the path its body's queries run on."""
+        for option in options:
+            elem = option.get("DefElem") or {}
+            setting = (elem.get("arg") or {}).get("VariableSetStmt") or {}
+            if elem.get("defname") == "set" and setting.get("name") == "search_path":
+                if setting.get("kind") == "VAR_SET_VALUE":
+                    self.function_paths[name] = _search_path(setting.get("args") or [])
+                    return
+        self.function_paths.pop(name, None)
 
     def _on_CreateTrigStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         """Transition tables (REFERENCING NEW TABLE AS x) are tables inside the function."""
@@ -898,6 +963,23 @@ class CatalogBuilder:
 
 def _query_text(stmt: Statement, query: Any) -> str | None:
     return stmt.sql if query else None
+
+
+@dataclass(frozen=True)
+class _KeySpec:
+    """A PRIMARY KEY or UNIQUE constraint, before it becomes an index."""
+
+    primary: bool
+    columns: tuple[str, ...]
+    include: tuple[str, ...]
+    method: str
+    flags: tuple[bool, bool, bool]  # NULLS NOT DISTINCT, DEFERRABLE, INITIALLY DEFERRED
+    name: str | None
+    origin: Origin
+
+    def same_index(self, other: _KeySpec) -> bool:
+        return (self.columns, self.include, self.method, self.flags) == (
+            other.columns, other.include, other.method, other.flags)
 
 
 def _renamed(columns: tuple[Column, ...], aliases: list[str]) -> tuple[Column, ...]:

@@ -171,6 +171,8 @@ class Catalog:
     # Trigger transition tables (REFERENCING NEW TABLE AS x) by the trigger function's
     # bare name: transition name → qualified key of the trigger's table.
     transitions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Functions declared with SET search_path, by bare name: the path their body runs on.
+    function_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
