@@ -45,7 +45,8 @@ def is_stub(stmt: Statement) -> bool:
 def stub(stmt: Statement) -> Statement:
     """``stmt`` without its tree and text when the replay has no use for them (a query)."""
     if is_stub(stmt) or (stmt.node is not None and (stmt.kind == "query"
-                                                   or stmt.node_type in QUERY_NODES)):
+                                                   or stmt.node_type in QUERY_NODES)
+                         and "set_config" not in stmt.sql):  # it may set search_path
         return with_changes(stmt, node=None, sql="", params=())
     return stmt
 
@@ -109,6 +110,9 @@ class Replay:
             if stmt.node is None:
                 if is_stub(stmt) and stmt.path in ddl_paths:
                     self.catalogs[stmt.seq] = builder.snapshot()
+                elif is_stub(stmt) and builder.path not in (None, builder.default_path):
+                    assert builder.path is not None
+                    self._through_path[stmt.seq] = builder.path
                 continue
             builder.session(stmt)  # SET search_path, set_config(…), a transaction's end
             kind = stmt.node_type

@@ -352,7 +352,9 @@ def _plain_query(sql: str) -> bool:
     first = word.group().lower()
     if first in _QUERY_WORDS:
         return True
-    return first in _SELECT_WORDS and "into" not in sql.lower()
+    low = sql.lower()
+    # SELECT … INTO creates a table; set_config('search_path', …) sets the session's path.
+    return first in _SELECT_WORDS and "into" not in low and "set_config" not in low
 
 
 def classify(node: dict[str, Any] | None, migration: bool) -> StatementKind:
