@@ -22,6 +22,20 @@ def relation_text(rangevar: dict[str, Any]) -> str:
     return f"{quote_ident(schema)}.{name}" if schema else name
 
 
+def option_enabled(options: list[dict[str, Any]] | None, name: str) -> bool:
+    """Is the utility option ``name`` on in a ``(NAME [value], …)`` list? ``CONCURRENTLY``
+    and ``(FULL)`` are; ``(FULL false)``, ``(CONCURRENTLY off)`` and ``(… 0)`` are not."""
+    for option in options or []:
+        elem = option.get("DefElem", {})
+        if elem.get("defname") == name:
+            arg = elem.get("arg") or {}
+            if "Integer" in arg:  # pglast leaves out a zero
+                return bool(arg["Integer"].get("ival", 0))
+            value = arg.get("String", {}).get("sval", arg.get("Boolean", {}).get("boolval", True))
+            return str(value).lower() not in ("false", "off", "0", "no")
+    return False
+
+
 def insert_after(sql: str, keywords: tuple[str, ...], word: str) -> str | None:
     """``sql`` with `` word`` inserted after the first run of ``keywords`` (tokens)."""
     try:

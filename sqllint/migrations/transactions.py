@@ -19,6 +19,7 @@ from typing import Literal
 import pathspec
 
 from sqllint.config import Config
+from sqllint.migrations.sqledit import option_enabled
 from sqllint.model import Statement
 
 Runner = Literal["flyway", "golang-migrate", "diesel", "alembic", "django", "configured",
@@ -112,9 +113,7 @@ def needs_no_transaction(stmt: Statement) -> str | None:
         return "CREATE INDEX CONCURRENTLY"
     if kind == "DropStmt" and inner.get("concurrent"):
         return "DROP INDEX CONCURRENTLY"
-    if kind == "ReindexStmt" and any(
-            o.get("DefElem", {}).get("defname") == "concurrently"
-            for o in inner.get("params") or []):
+    if kind == "ReindexStmt" and option_enabled(inner.get("params"), "concurrently"):
         return "REINDEX CONCURRENTLY"
     if kind == "AlterTableStmt":
         for cmd in inner.get("cmds") or []:

@@ -33,7 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqllint.migrations.sqledit import insert_after, relation_text, statement_text
+from sqllint.migrations.sqledit import (
+    insert_after,
+    option_enabled,
+    relation_text,
+    statement_text,
+)
 from sqllint.migrations.steps import Step, reported
 from sqllint.migrations.transactions import out_of_transaction_recipe
 from sqllint.model import Finding
@@ -54,8 +59,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         node = (step.stmt.node or {}).get("ReindexStmt")
         if node is None or not step.checked:
             continue
-        if any(p.get("DefElem", {}).get("defname") == "concurrently"
-               for p in node.get("params") or []):
+        if option_enabled(node.get("params"), "concurrently"):
             continue
         kind = _KINDS.get(str(node.get("kind")), "")
         what = _target(step, kind, node)

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqllint.migrations.sqledit import relation_text
+from sqllint.migrations.sqledit import option_enabled, relation_text
 from sqllint.migrations.steps import Step, reported
 from sqllint.model import Finding
 from sqllint.rules.base import Context, finding, normalized
@@ -60,14 +60,7 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 def is_full(vacuum: dict[str, Any]) -> bool:
     """Is a VacuumStmt a ``VACUUM FULL`` (``FULL``, ``(FULL)``, ``(FULL true)``)?"""
-    for option in vacuum.get("options") or []:
-        elem = option.get("DefElem", {})
-        if elem.get("defname") == "full" and vacuum.get("is_vacuumcmd"):
-            arg = elem.get("arg") or {}
-            value = str(arg.get("String", {}).get("sval", arg.get("Integer", {}).get(
-                "ival", arg.get("Boolean", {}).get("boolval", "true")))).lower()
-            return value not in ("false", "off", "0", "no")
-    return False
+    return bool(vacuum.get("is_vacuumcmd")) and option_enabled(vacuum.get("options"), "full")
 
 
 def _report(step: Step, what: str, rels: list[dict[str, Any]]) -> Iterator[Finding]:
