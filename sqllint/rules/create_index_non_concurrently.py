@@ -74,9 +74,18 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue  # a table the function creates itself (temp, staging)
         if table is not None and (step.created_here(table) or table.schema == "pg_temp"):
             continue
+        if node.get("if_not_exists") and node.get("idxname") and step.container == "top" and \
+                _exists(step, str(node["idxname"]), rel.get("schemaname") or (
+                    table.schema if table is not None else "public")):
+            continue  # "relation … already exists, skipping": nothing is built
         partitioned = table is not None and bool(table.partition_by)
         fix = None if partitioned else _fix(ctx, step, node)
         yield _finding(step, node, relation_text(rel), partitioned, fix)
+
+
+def _exists(step: Step, name: str, schema: str) -> bool:
+    return f"{schema}.{name}" in step.catalog.indexes or (
+        step.catalog.table(name, schema) is not None)
 
 
 def _fix(ctx: Context, step: Step, node: dict[str, Any]) -> Fix | None:
