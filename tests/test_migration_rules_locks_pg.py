@@ -326,3 +326,29 @@ def test_sl309_timestamptz_under_utc_keeps_the_rows(
     run_all(pg_db, change)
     after = pg_db.execute("SELECT pg_relation_filenode('events')").fetchone()
     assert (before != after) == rewrites
+
+
+@pytest.mark.parametrize(("column", "validates"), [
+    ("node_id bigint REFERENCES nodes (id)", False),
+    ("node_id bigint DEFAULT 1 REFERENCES nodes (id)", True),
+])
+def test_sl307_new_column_references_validates_only_with_a_default(
+        pg_db: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], column: str, validates: bool) -> None:
+    init = ("CREATE TABLE nodes (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE vms (id bigint PRIMARY KEY);\n")
+    add = f"ALTER TABLE vms ADD COLUMN {column};\n"
+    found = lint(tmp_path, monkeypatch, capsys, {
+        "migrations/000001_init.up.sql": init, "migrations/000002_node.up.sql": add}, "SL307")
+    assert bool(found) == validates
+    run_all(pg_db, init + "INSERT INTO nodes VALUES (1);\n"
+            "INSERT INTO vms SELECT generate_series(1, 20);\n")
+    notices: list[str] = []
+    pg_db.add_notice_handler(lambda d: notices.append(str(d.message_primary)))
+    pg_db.execute("SET client_min_messages = debug1")
+    pg_db.execute("BEGIN")
+    pg_db.execute(add)
+    read = pg_db.execute("SELECT pg_stat_get_xact_tuples_returned('vms'::regclass)").fetchone()
+    pg_db.execute("COMMIT")
+    assert any(n.startswith("validating foreign key constraint") for n in notices) == validates
+    assert (read != (0,)) == validates  # the validation reads every row

@@ -88,7 +88,7 @@ def _plain_using(coldef: dict[str, Any], column: str) -> bool:
     using = coldef.get("raw_default")
     if using is None:
         return True
-    arg = using.get("TypeCast", {}).get("arg", {}).get("ColumnRef")
+    arg = using.get("ColumnRef") or using.get("TypeCast", {}).get("arg", {}).get("ColumnRef")
     return arg is not None and names([f for f in arg.get("fields") or []
                                       if "String" in f])[-1:] == [column]
 

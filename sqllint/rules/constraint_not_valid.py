@@ -2,7 +2,8 @@
 ## What it does
 Reports `ALTER TABLE … ADD FOREIGN KEY` / `ADD CHECK` (also on `ADD COLUMN …
 REFERENCES` / `CHECK`) without `NOT VALID`, in a migration, on a table that existed
-before this migration file.
+before this migration file. `ADD COLUMN … REFERENCES` of a column without a default is
+not reported: every row holds NULL, and PostgreSQL skips the validation.
 
 ## Why is this bad?
 Adding the constraint checks every existing row while holding the lock: SHARE ROW
@@ -45,7 +46,7 @@ from sqllint.migrations.sqledit import relation_text, token_spans
 from sqllint.migrations.steps import Step, added_constraints, table_alterations
 from sqllint.model import Finding, Fix
 from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import names, quote_ident, source_slice
+from sqllint.sqltext import is_serial, names, quote_ident, source_slice
 
 CODE = "SL307"
 NAME = "constraint-not-valid"
@@ -62,8 +63,22 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             if coldef is None and not cons.get("skip_validation"):
                 yield _finding(step, rel, cons, None, _fix(ctx, step, rel, cons))
-            elif coldef is not None:
+            elif coldef is not None and not (cons["contype"] == "CONSTR_FOREIGN"
+                                             and _all_null(coldef)):
                 yield _finding(step, rel, cons, coldef.get("colname", ""), None)
+
+
+def _all_null(coldef: dict[str, Any]) -> bool:
+    """Is a column being added NULL in every existing row? PostgreSQL then skips the
+    validation of its REFERENCES ("adding a column with NULL default")."""
+    for wrapped in coldef.get("constraints") or []:
+        cons = wrapped.get("Constraint", {})
+        if cons.get("contype") in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
+            return False
+        if cons.get("contype") == "CONSTR_DEFAULT" and not (
+                cons.get("raw_expr") or {}).get("A_Const", {}).get("isnull"):
+            return False
+    return not is_serial(coldef.get("typeName") or {})
 
 
 def default_name(table: str, cons: dict[str, Any], column: str | None) -> str:
