@@ -352,3 +352,21 @@ def test_sl307_new_column_references_validates_only_with_a_default(
     pg_db.execute("COMMIT")
     assert any(n.startswith("validating foreign key constraint") for n in notices) == validates
     assert (read != (0,)) == validates  # the validation reads every row
+
+
+def test_sl309_timestamptz_under_utc_still_rebuilds_an_index_on_the_column(
+        pg_db: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    init = ("CREATE TABLE events (id bigint PRIMARY KEY, at timestamp);\n"
+            "CREATE INDEX events_at ON events (at);\n")
+    change = "SET timezone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz;\n"
+    found = lint(tmp_path, monkeypatch, capsys, {
+        "migrations/000001_init.up.sql": init, "migrations/000002_tz.up.sql": change}, "SL309")
+    assert len(found) == 1 and "keeps the rows under UTC but rebuilds events_at" in \
+        found[0]["message"]
+    run_all(pg_db, init + "INSERT INTO events VALUES (1, now());\n")
+    files = "SELECT pg_relation_filenode('events'), pg_relation_filenode('events_at')"
+    table_before, index_before = pg_db.execute(files).fetchone() or (None, None)
+    run_all(pg_db, change)
+    table_after, index_after = pg_db.execute(files).fetchone() or (None, None)
+    assert table_after == table_before and index_after != index_before

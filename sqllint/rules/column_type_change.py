@@ -5,7 +5,8 @@ before this migration file, unless the change is one PostgreSQL makes without to
 the rows (`varchar(n)` → `varchar(m)` with m ≥ n or `text`, `varchar` ↔ `text`,
 `numeric(p,s)` → `numeric(q,s)` with q ≥ p or unconstrained `numeric`, `varbit(n)` →
 wider, `cidr` → `inet`; `timestamp` ↔ `timestamptz` after `SET timezone = 'UTC'` in
-the same file, PostgreSQL 12+). sqllint knows the column's current type from the migrations.
+the same file, PostgreSQL 12+, when no index reads the column: an index on it is
+rebuilt all the same). sqllint knows the column's current type from the migrations.
 
 ## Why is this bad?
 Any other type change rewrites the whole table and rebuilds every index on it under an
@@ -31,6 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from sqllint.catalog.model import Index
 from sqllint.migrations.session import utc_session
 from sqllint.migrations.sqledit import relation_text
 from sqllint.migrations.steps import Step, table_alterations
@@ -93,6 +95,14 @@ def _plain_using(coldef: dict[str, Any], column: str) -> bool:
                                       if "String" in f])[-1:] == [column]
 
 
+def _indexes_column(index: Index, column: str) -> bool:
+    """Does ``index`` read ``column`` (a key, INCLUDE, an expression or its predicate)?"""
+    if column in index.columns or column in index.include:
+        return True
+    texts = [k.expression or "" for k in index.keys] + [index.predicate or ""]
+    return any(re.search(rf"(?<![\w$]){re.escape(column)}(?![\w$])", t) for t in texts)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     for step, rel, table, cmds in table_alterations(ctx):
         rel_text = relation_text(rel)
@@ -105,15 +115,21 @@ def check(ctx: Context) -> Iterator[Finding]:
             col = table.column(column)
             if col is None or binary_coercible(col.type, new):
                 continue
-            if _utc_timestamp(col.type, new, ctx, step) and _plain_using(coldef, column):
-                continue
             indexes = step.catalog.indexes_on(table.qualified)
-            rebuilt = f" and rebuilds its {len(indexes)} index(es)" if indexes else ""
-            message = (f"ALTER COLUMN {column} TYPE {new} (from {col.type}) rewrites every row "
-                       f"of {rel_text}{rebuilt} under an ACCESS EXCLUSIVE lock (reads and "
-                       f"writes blocked): add a new {new} column, keep it in sync with a "
-                       f"trigger, backfill it in batches, then swap the columns in one short "
-                       f"transaction")
+            if _utc_timestamp(col.type, new, ctx, step) and _plain_using(coldef, column):
+                # The rows stay, but an index on the column changes operator class.
+                on_column = [i.name for i in indexes if _indexes_column(i, column)]
+                if not on_column:
+                    continue
+                work = (f"keeps the rows under UTC but rebuilds {', '.join(on_column)} "
+                        f"(timestamp and timestamptz index differently)")
+            else:
+                rebuilt = f" and rebuilds its {len(indexes)} index(es)" if indexes else ""
+                work = f"rewrites every row of {rel_text}{rebuilt}"
+            message = (f"ALTER COLUMN {column} TYPE {new} (from {col.type}) {work} under an "
+                       f"ACCESS EXCLUSIVE lock (reads and writes blocked): add a new {new} "
+                       f"column, keep it in sync with a trigger, backfill it in batches, then "
+                       f"swap the columns in one short transaction")
             c, n = quote_ident(column), quote_ident(f"{column}_new")
             suggestion = (
                 f"ALTER TABLE {rel_text} ADD COLUMN {n} {new};\n"
