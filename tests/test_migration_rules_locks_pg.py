@@ -370,3 +370,21 @@ def test_sl309_timestamptz_under_utc_still_rebuilds_an_index_on_the_column(
     run_all(pg_db, change)
     table_after, index_after = pg_db.execute(files).fetchone() or (None, None)
     assert table_after == table_before and index_after != index_before
+
+
+def test_sl309_enum_swap_rewrites_the_table(
+        pg_db: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    init = ("CREATE TYPE vis AS ENUM ('public', 'local');\n"
+            "CREATE TABLE community (id int PRIMARY KEY, visibility vis);\n")
+    swap = ("ALTER TYPE vis RENAME TO vis__;\n"
+            "CREATE TYPE vis AS ENUM ('public', 'local', 'private');\n"
+            "ALTER TABLE community ALTER COLUMN visibility TYPE vis USING visibility::text::vis;\n"
+            "DROP TYPE vis__;\n")
+    found = lint(tmp_path, monkeypatch, capsys, {
+        "migrations/000001_init.up.sql": init, "migrations/000002_swap.up.sql": swap}, "SL309")
+    assert [f["line"] for f in found] == [3]
+    run_all(pg_db, init + "INSERT INTO community VALUES (1, 'public');\n")
+    before = pg_db.execute("SELECT pg_relation_filenode('community')").fetchone()
+    run_all(pg_db, swap)
+    assert pg_db.execute("SELECT pg_relation_filenode('community')").fetchone() != before
