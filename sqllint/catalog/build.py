@@ -780,23 +780,6 @@ class CatalogBuilder:
                     self._add_index(replace(index, name=new, constraint=new))
             self.tables[table.qualified] = replace(table, foreign_keys=tuple(
                 replace(f, name=new) if f.name == old else f for f in table.foreign_keys))
-        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            self._rename_type(names((node.get("object") or {}).get("List", {}).get("items")),
-                              new)
-
-    def _rename_type(self, parts: list[str], new: str) -> None:
-        """ALTER TYPE … RENAME TO: the columns of that type now show the new name (an enum
-        swap renames the old type away, so changing the column to the new one is seen)."""
-        if not parts:
-            return
-        old = parts[-1]
-        spellings = {old, f"{parts[-2] if len(parts) > 1 else 'public'}.{old}"}
-        for key, table in list(self.tables.items()):
-            if not any(c.type.removesuffix("[]") in spellings for c in table.columns):
-                continue
-            self.tables[key] = replace(table, columns=tuple(
-                replace(c, type=c.type.replace(c.type.removesuffix("[]"), new, 1))
-                if c.type.removesuffix("[]") in spellings else c for c in table.columns))
 
     def _output_columns(self, query: Any) -> tuple[Column, ...]:
         """The columns a view's query produces, in order, as PostgreSQL names them."""
