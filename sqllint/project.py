@@ -55,10 +55,32 @@ def _python_statements(path: str, text: str, config: Config, migration: bool) ->
     return list(python.statements(path, text, config, migration=migration))
 
 
-def _read(file: SourceFile, overrides: Mapping[Path, str]) -> FileText:
+def _read(file: SourceFile, overrides: Mapping[Path, str], root: Path | None = None
+          ) -> FileText:
     if file.path in overrides:
         return decode(overrides[file.path].encode("utf-8", errors="surrogatepass"))
+    if root is not None and not inside(file.path, root):
+        return FileText("", OUTSIDE_ROOT)
     return read_text(file.path)
+
+
+OUTSIDE_ROOT = "a symlink that leads outside the project root: not read"
+
+
+def reading_root(config: Config) -> Path | None:
+    """The folder no file of the run may be read from outside of (None: no project root,
+    only the paths given are read)."""
+    return config.root if config.rooted else None
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Is ``path``, symlinks followed, inside ``root``? A committed link to a secret
+    elsewhere is not."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):  # outside, unreadable, or a link loop
+        return False
+    return True
 
 
 def load_project(
@@ -83,7 +105,7 @@ def load_project(
     for file in files:
         if file.path in included or not file.read:
             continue
-        content = _read(file, overrides)
+        content = _read(file, overrides, reading_root(config))
         if content.problem:
             problems.append(FileProblem(file.display, content.problem))
             continue
@@ -191,7 +213,7 @@ def _sql_with_includes(
         if target in included or target == file.path:
             continue
         included.add(target)
-        if root is not None and not target.is_relative_to(root):
+        if root is not None and not (target.is_relative_to(root) and inside(target, root)):
             content = FileText("", "outside the project root: not read")
         else:
             content = read_text(target)

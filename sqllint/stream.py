@@ -30,7 +30,7 @@ from sqllint.context import Context
 from sqllint.discover import SourceFile, applied_text, discover
 from sqllint.model import Finding, Statement, with_changes
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
-from sqllint.project import _INCLUDE, FileProblem, _read, _sql_with_includes
+from sqllint.project import _INCLUDE, FileProblem, _read, _sql_with_includes, reading_root
 from sqllint.replay import Replay, created_elsewhere, stub
 from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
@@ -160,7 +160,7 @@ def _schema_statements(
 ) -> tuple[list[Statement], str, array[int] | None] | None:
     """A file's statements with the trees the schema needs (queries unparsed), its
     text, and where its statements are (plain SQL files)."""
-    content = _read(file, overrides)
+    content = _read(file, overrides, reading_root(config))
     if content.problem:
         problems.append(FileProblem(file.display, content.problem))
         return None
@@ -258,7 +258,7 @@ def _check_unit(unit: Unit) -> tuple[list[Finding], dict[str, list[Any]], Suppre
 def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, str]]:
     """A file's statements, parsed whole, numbered as the schema pass numbered them."""
     file = unit.file
-    content = _read(file, run.overrides)
+    content = _read(file, run.overrides, reading_root(run.config))
     texts = {file.display: content.text}
     migration = file.role in ("migration", "down")
     text = applied_text(content.text) if migration else content.text

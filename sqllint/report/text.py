@@ -7,6 +7,7 @@ finding (``--show-source``), findings only (``--quiet``) and counts per rule
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -66,11 +67,25 @@ def render_statistics(result: CheckResult) -> str:
 
 def _source_lines(path: str, cache: dict[str, list[str] | None]) -> list[str] | None:
     if path not in cache:
+        where = Path(path)
+        cache[path] = None
+        # A symlink whose target lies elsewhere was not read by the run: its target's
+        # lines are not shown either.
+        if _followed_elsewhere(where):
+            return None
         try:
-            cache[path] = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            cache[path] = where.read_text(encoding="utf-8", errors="replace").splitlines()
+        except (OSError, ValueError):
             cache[path] = None
     return cache[path]
+
+
+def _followed_elsewhere(path: Path) -> bool:
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return real != Path(os.path.abspath(path)) and not real.is_relative_to(Path.cwd().resolve())
 
 
 def _frame(f: Finding, cache: dict[str, list[str] | None], style: Callable[..., str]
