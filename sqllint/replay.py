@@ -96,17 +96,21 @@ class Replay:
         ddl_paths = {s.path for s in stmts if s.node_type in DEFINES_SCHEMA}
         ddl_paths.update(s.path for s in stmts if self.roles.get(s.path) == "migration")
         builder = self.builder
+        hoisted = _module_temporaries(stmts)
         out = []
         for stmt in stmts:
             stmt = with_changes(stmt, seq=self.seq)
             self.seq += 1
             out.append(stmt)
-            # A file is a session: a temporary table one function of a module creates is
-            # the next one's too (a payday's steps), and application code's DROP is not
-            # applied.
+            # A file is a session, and a module's functions run in any order: the
+            # temporary tables one creates (with the columns and indexes its code adds)
+            # are every other's from the start (a payday's steps). Application code's
+            # DROP is not applied.
             if stmt.path != self._path:
                 builder.end_session()
                 self._path = stmt.path
+                for created in hoisted.get(stmt.path, ()):
+                    builder.apply(created)
             if stmt.node is None:
                 if is_stub(stmt) and stmt.path in ddl_paths:
                     self.catalogs[stmt.seq] = builder.snapshot()
@@ -132,7 +136,8 @@ class Replay:
                 # their file. Down migrations never.
                 role = self.roles.get(stmt.path, "schema")
                 if role in ("schema", "migration") or (
-                    role == "source" and (stmt.migration or temporary(stmt))
+                    role == "source"
+                    and (stmt.migration or (temporary(stmt) and stmt.path not in hoisted))
                 ):
                     builder.apply(stmt)
             self._facts(stmt, kind)
@@ -214,3 +219,30 @@ def _defined_names(node: dict[str, Any]) -> set[str]:
     if isinstance(rv, dict) and rv.get("relname"):
         found.add(str(rv["relname"]))
     return found
+
+
+def _module_temporaries(stmts: list[Statement]) -> dict[str, list[Statement]]:
+    """Per Python module: its temporary tables' creation and the ALTER TABLE / CREATE
+    INDEX statements on them, in order."""
+    found: dict[str, list[Statement]] = {}
+    names: dict[str, set[str]] = {}
+    for stmt in stmts:
+        if not stmt.path.endswith(".py") or stmt.node is None:
+            continue
+        if temporary(stmt):
+            found.setdefault(stmt.path, []).append(stmt)
+            names.setdefault(stmt.path, set()).add(_relation_name(stmt))
+        elif _relation_name(stmt) in names.get(stmt.path, ()):
+            found[stmt.path].append(stmt)
+    return found
+
+
+def _relation_name(stmt: Statement) -> str:
+    """The table a CREATE / ALTER TABLE / CREATE INDEX statement is about ("" if none)."""
+    node = stmt.node or {}
+    kind = next(iter(node), "")
+    if kind not in ("CreateStmt", "CreateTableAsStmt", "AlterTableStmt", "IndexStmt"):
+        return ""
+    body = node.get(kind) or {}
+    rel = body.get("relation") or (body.get("into") or {}).get("rel") or {}
+    return str(rel.get("relname", ""))

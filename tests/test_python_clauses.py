@@ -109,3 +109,15 @@ def test_a_wildcard_sql_function_takes_only_what_starts_like_sql() -> None:
     """
     config = Config(sql_functions=(SqlFunction("*.all"), SqlFunction("*.run")))
     assert [s.sql for s in extract(src, config)] == ["DELETE FROM sessions WHERE expires < now()"]
+
+
+def test_a_guarded_call_takes_sql_that_starts_with_a_comment() -> None:
+    src = '''
+    def prepare(cursor):
+        cursor.run("""
+            -- the temporary tables of the run
+            CREATE TEMPORARY TABLE run_items ON COMMIT DROP AS SELECT 1 AS id;
+        """)
+    '''
+    config = Config(sql_functions=(SqlFunction("*.run"),))
+    assert one(src, config).node_type == "CreateTableAsStmt"

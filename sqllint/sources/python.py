@@ -77,9 +77,10 @@ _STRUCTURAL = re.compile(
 )
 # What a statement handed to a guarded call (``fetch`` …) must start with.
 _STATEMENT_START = re.compile(
-    r"\s*(?:select|insert|update|delete|with|values|table|call|copy|create|alter|drop|"
+    r"(?:\s+|--[^\n]*|/\*.*?\*/)*"  # comments may come first
+    r"(?:select|insert|update|delete|with|values|table|call|copy|create|alter|drop|"
     r"truncate|merge|explain|show|lock|refresh|vacuum|analyze|grant|revoke|comment|do)\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.DOTALL,
 )
 
 # Cheap test of a whole file. A statement keyword in upper or lower case (prose starts
