@@ -162,3 +162,20 @@ def test_django_plan_is_a_non_atomic_migration_with_add_index_concurrently(
     assert ("AddIndexConcurrently(model_name='order', index=models.Index("
             "fields=['customer_id'], name='shop_order_customer_id_idx'))") in text
     ast.parse(text)
+
+
+def test_an_unnamed_index_in_a_migration_gets_a_name_in_the_plan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # `CREATE INDEX ON t (…)` (PostgreSQL names it) on an existing table, as a real diesel
+    # history has it: the plan writes it back with a name, never an empty "" identifier.
+    mig = tmp_path / "migrations"
+    mig.mkdir()
+    (tmp_path / "sqllint.toml").write_text("")
+    (mig / "001_init.sql").write_text("CREATE TABLE deps (id int PRIMARY KEY, crate_id int);\n")
+    (mig / "002_index.sql").write_text("CREATE INDEX ON deps (crate_id);\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _plan(capsys, ".")
+    assert code == 0, err
+    findings = _findings(capsys, ".")
+    assert ("SL301", "migrations/002_index.sql", 1) in findings

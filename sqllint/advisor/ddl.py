@@ -60,7 +60,7 @@ def create_index_ddl(
     table cannot be indexed CONCURRENTLY (PostgreSQL refuses): there the statement
     builds the index on every partition in one go.
     """
-    if name is None:
+    if not name:  # none given, or an unnamed index read back from DDL (CREATE INDEX ON t …)
         name = index_name(table.name, name_parts or [split_key(k)[0].strip('()"') for k in keys])
     target = relation_sql(table)
     concurrently = "" if table.partition_by else "CONCURRENTLY "
