@@ -100,6 +100,10 @@ def query_facts(node: dict[str, Any] | None, catalog: Catalog, *,
     return builder.freeze(fkind)
 
 
+# Nodes _expr need not open: no column reference, sublink or call can sit inside them.
+_LEAVES = frozenset({"A_Const", "ParamRef", "String", "Integer", "Float", "Boolean",
+                     "BitString", "A_Star", "SQLValueFunction"})
+
 class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
     """One walk over a statement's clauses; the parts record what each clause says."""
 
@@ -334,9 +338,11 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
             if not isinstance(cur, dict):
                 continue
             if len(cur) != 1:
-                stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+                stack.extend([v for v in cur.values() if isinstance(v, (dict, list))])
                 continue
             kind, inner = next(iter(cur.items()))
+            if kind in _LEAVES:  # constants and parameters hold no column or subquery
+                continue
             if not isinstance(inner, dict):
                 if isinstance(inner, list):
                     stack.append(inner)
@@ -361,4 +367,4 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
             elif kind in ("SortBy",):
                 stack.append(inner.get("node"))
             else:
-                stack.extend(v for v in inner.values() if isinstance(v, (dict, list)))
+                stack.extend([v for v in inner.values() if isinstance(v, (dict, list))])
