@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -92,35 +92,39 @@ def plan_files(indexes: Sequence[PlannedIndex], folder: Path, tool: Tool) -> lis
 # -- one file per index ---------------------------------------------------------------------
 
 def _golang(indexes: Sequence[PlannedIndex], names: list[str]) -> list[PlanFile]:
-    versions = [m.group(1) for n in names if (m := _GOLANG.match(n))]
-    width = max((len(v) for v in versions), default=6)
-    start = max((int(v) for v in versions), default=0) + 1
-    out: list[PlanFile] = []
-    version = start
-    for planned in indexes:
-        for i, statement in enumerate(_ups(planned)):
-            what = _slug(planned) if i == 0 else f"drop_{_slug_name(planned.replaces[i - 1])}"
-            stem = f"{version:0{width}d}_sqllint_{what}"
-            down = _drop(planned) if i == 0 else _recreate_note(planned, i)
-            out.append(PlanFile(f"{stem}.up.sql", _comment(planned) + statement + "\n"))
-            out.append(PlanFile(f"{stem}.down.sql", down + "\n"))
-            version += 1
-    return out
+    def pair(version: str, what: str, statement: str, down: str) -> list[PlanFile]:
+        stem = f"{version}_sqllint_{what}"
+        return [PlanFile(f"{stem}.up.sql", statement), PlanFile(f"{stem}.down.sql", down)]
+
+    return _file_per_statement(indexes, names, _GOLANG, 6, pair)
 
 
 def _flyway(indexes: Sequence[PlannedIndex], names: list[str]) -> list[PlanFile]:
-    majors = [m.group(1) for n in names if (m := _FLYWAY.match(n))]
-    width = max((len(v) for v in majors), default=1)
-    start = max((int(v) for v in majors), default=0) + 1
+    def script(version: str, what: str, statement: str, down: str) -> list[PlanFile]:
+        stem = f"V{version}__sqllint_{what}"
+        # Flyway's per-script configuration: run it outside a transaction.
+        return [PlanFile(f"{stem}.sql", statement),
+                PlanFile(f"{stem}.sql.conf", "executeInTransaction=false\n")]
+
+    return _file_per_statement(indexes, names, _FLYWAY, 1, script)
+
+
+def _file_per_statement(
+    indexes: Sequence[PlannedIndex], names: list[str], scheme: re.Pattern[str],
+    default_width: int, files: Callable[[str, str, str, str], list[PlanFile]],
+) -> list[PlanFile]:
+    """Each statement of the plan in a migration of its own, numbered after the folder's
+    highest version in its width: the tool runs a single statement outside a block."""
+    versions = [m.group(1) for n in names if (m := scheme.match(n))]
+    width = max((len(v) for v in versions), default=default_width)
+    version = max((int(v) for v in versions), default=0) + 1
     out: list[PlanFile] = []
-    version = start
     for planned in indexes:
         for i, statement in enumerate(_ups(planned)):
             what = _slug(planned) if i == 0 else f"drop_{_slug_name(planned.replaces[i - 1])}"
-            stem = f"V{version:0{width}d}__sqllint_{what}"
-            out.append(PlanFile(f"{stem}.sql", _comment(planned) + statement + "\n"))
-            # Flyway's per-script configuration: run it outside a transaction.
-            out.append(PlanFile(f"{stem}.sql.conf", "executeInTransaction=false\n"))
+            down = _drop(planned) if i == 0 else _recreate_note(planned, i)
+            out.extend(files(f"{version:0{width}d}", what,
+                             _comment(planned) + statement + "\n", down + "\n"))
             version += 1
     return out
 
