@@ -52,7 +52,9 @@ def check_file(
     """
     out: list[Finding] = []
     targets = [s for s in ctx.statements if s.path in ctx.targets]
-    running = [s for s in targets if s.node is not None and analysis.queries(ctx, s)]
+    # Another engine's statements run too: their table names are checked (SL002).
+    running = [s for s in targets
+               if (s.node is not None and analysis.queries(ctx, s)) or s.dialect_tables]
     for rule in rules:
         if rule.check_statement is not None:
             for stmt in running if rule.scope == "queries" else targets:

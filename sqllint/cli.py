@@ -474,7 +474,8 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
             rows.append({"path": stmt.path, "line": line, "column": col, "kind": stmt.kind,
                          "origin": stmt.origin, "parsed": stmt.parsed,
                          "dialect": stmt.dialect or "postgresql",
-                         "unchecked": stmt.unchecked or None,
+                         "unchecked": None if stmt.checked_as else stmt.unchecked or None,
+                         "checked_as": stmt.checked_as or None,
                          "sql": stmt.sql.strip()})
     if fmt == "json":
         _emit(json.dumps({"statements": rows}, indent=2, ensure_ascii=False) + "\n")

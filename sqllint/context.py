@@ -26,6 +26,7 @@ class RunFacts:
     extensions: Mapping[str, Statement] = field(default_factory=dict)  # first CREATE
     user_types: frozenset[str] = frozenset()  # domains, enums, composite and range types
     created_elsewhere: frozenset[str] = frozenset()  # SELECT … INTO, tables in bodies
+    created_in_other_dialects: frozenset[str] = frozenset()  # a *.sql.sqlite schema's
     # seq of an ALTER TABLE → columns a validated CHECK (col IS NOT NULL) covers there
     not_null: Mapping[int, frozenset[str]] = field(default_factory=dict)
 

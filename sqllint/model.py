@@ -92,6 +92,10 @@ class Statement:
     unchecked: str = ""
     # The Python function the statement runs in ("" outside functions and in SQL files).
     scope: str = ""
+    # Another dialect's statement that engine's parser read: how it was checked
+    # ("SQLite (syntax and table names)") and the tables it names, with their offsets.
+    checked_as: str = ""
+    dialect_tables: tuple[tuple[str, int], ...] = ()
 
     @property
     def parsed(self) -> bool:

@@ -15,7 +15,7 @@ from sqllint.context import RunFacts
 from sqllint.discover import SourceFile, applied_text, discover, display_path, is_large
 from sqllint.model import Statement
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
-from sqllint.replay import Replay, created_elsewhere
+from sqllint.replay import Replay
 from sqllint.sources import sqlfile
 from sqllint.sources.text import FileText, decode, read_text
 
@@ -136,7 +136,9 @@ def load_project(
     # Discovery's order is the application order; never reordered by content.
     ordered = [stmt for _, stmts in per_file for stmt in stmts]
     replay = Replay({f.display: f.role for f in files}, config)
-    replay.note_created(created_elsewhere(ordered))
+    for file, stmts in per_file:
+        replay.adopt(file.display, file.role, stmts)
+    replay.note_created(ordered)
     with gc_paused():
         statements = replay.unit(ordered)
         final, catalogs, run = replay.finish()
@@ -163,7 +165,7 @@ def _build_catalogs(
     """The catalog, its snapshots and the run facts of statements numbered in order
     (an editor session rebuilding them after an edit)."""
     replay = Replay(roles, config)
-    replay.note_created(created_elsewhere(statements))
+    replay.note_created(statements)
     replay.unit(statements)
     return replay.finish()
 

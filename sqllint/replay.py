@@ -66,12 +66,26 @@ def created_elsewhere(stmts: Iterable[Statement]) -> Iterator[str]:
                 yield raw.strip('"') if raw.startswith('"') else raw.lower()
 
 
+_DIALECT_TABLE = re.compile(
+    r"\bcreate\s+(?:(?:temp|temporary|virtual)\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+    r"(?:(?:main|temp)\.)?([`\"\[]?)(\w+)", re.I)
+
+
+def created_in_other_dialects(stmts: Iterable[Statement]) -> Iterator[str]:
+    """Tables another engine's SQL creates (a ``*.sql.sqlite`` schema, a SQLite branch's
+    ``CREATE VIRTUAL TABLE``): that engine's statements may name them."""
+    for stmt in stmts:
+        if stmt.dialect and stmt.node is None:
+            for m in _DIALECT_TABLE.finditer(stmt.sql):
+                yield m.group(2) if m.group(1) else m.group(2).lower()
+
+
 class Replay:
     """Feed it the statements of each file in application order (``unit``), then
     ``finish``: the final catalog, the snapshots by ``seq`` and the run facts."""
 
     def __init__(self, roles: Mapping[str, str], config: Config) -> None:
-        self.roles = roles  # display path → discovery role; an included file: "schema"
+        self.roles = dict(roles)  # display path → discovery role (includes: ``adopt``)
         self.config = config
         self._history: dict[str, bool] = {}  # path → a migration or schema file?
         self._proofs = NotNullProofs()
@@ -87,6 +101,15 @@ class Replay:
         self._extensions: dict[str, Statement] = {}
         self._types: set[str] = set()
         self._created: set[str] = set()
+        self._dialect_created: set[str] = set()
+
+    def adopt(self, display: str, role: str, stmts: Iterable[Statement]) -> None:
+        """The files ``display`` includes (psql ``\\i``) run as part of it: a schema
+        file's includes are schema, whatever discovery alone made of them."""
+        for stmt in stmts:
+            if stmt.path != display and self.roles.get(stmt.path) not in ("schema",
+                                                                          "migration"):
+                self.roles[stmt.path] = role
 
     def unit(self, stmts: list[Statement]) -> list[Statement]:
         """Apply one file's statements (with the files it includes); they come back
@@ -109,7 +132,7 @@ class Replay:
             if stmt.path != self._path:
                 builder.end_session()
                 self._path = stmt.path
-                for created in hoisted.get(stmt.path, ()):
+                for created in _session_scoped(hoisted.get(stmt.path, ()), builder):
                     builder.apply(created)
             if stmt.node is None:
                 if is_stub(stmt) and stmt.path in ddl_paths:
@@ -152,9 +175,11 @@ class Replay:
             self._history[path] = found
         return found
 
-    def note_created(self, names: Iterable[str]) -> None:
-        """Tables created where the catalog does not see them (``created_elsewhere``)."""
-        self._created.update(names)
+    def note_created(self, stmts: list[Statement]) -> None:
+        """Tables created where the catalog does not see them: by ``SELECT … INTO``, in
+        function bodies, and by other engines' SQL (``created_in_other_dialects``)."""
+        self._created.update(created_elsewhere(stmts))
+        self._dialect_created.update(created_in_other_dialects(stmts))
 
     def _facts(self, stmt: Statement, kind: str) -> None:
         node = stmt.node or {}
@@ -179,6 +204,7 @@ class Replay:
         facts = RunFacts(functions=tuple(self._changes), extensions=dict(self._extensions),
                          user_types=frozenset(self._types),
                          created_elsewhere=frozenset(self._created),
+                         created_in_other_dialects=frozenset(self._dialect_created),
                          not_null=self._proofs.proven)
         return final, self.catalogs, facts
 
@@ -222,14 +248,14 @@ def _defined_names(node: dict[str, Any]) -> set[str]:
 
 
 def _module_temporaries(stmts: list[Statement]) -> dict[str, list[Statement]]:
-    """Per Python module: its temporary tables' creation and the ALTER TABLE / CREATE
-    INDEX statements on them, in order."""
+    """Per Python module: the tables its code creates (temporary or not: a payday's work
+    tables) and the ALTER TABLE / CREATE INDEX statements on them, in order."""
     found: dict[str, list[Statement]] = {}
     names: dict[str, set[str]] = {}
     for stmt in stmts:
-        if not stmt.path.endswith(".py") or stmt.node is None:
+        if not stmt.path.endswith(".py") or stmt.node is None or stmt.migration:
             continue
-        if temporary(stmt):
+        if stmt.node_type in ("CreateStmt", "CreateTableAsStmt"):
             found.setdefault(stmt.path, []).append(stmt)
             names.setdefault(stmt.path, set()).add(_relation_name(stmt))
         elif _relation_name(stmt) in names.get(stmt.path, ()):
@@ -246,3 +272,36 @@ def _relation_name(stmt: Statement) -> str:
     body = node.get(kind) or {}
     rel = body.get("relation") or (body.get("into") or {}).get("rel") or {}
     return str(rel.get("relname", ""))
+
+
+def _session_scoped(hoisted: Iterable[Statement], builder: CatalogBuilder) -> Iterator[Statement]:
+    """A module's own tables as its session's: application code that creates a table
+    the schema lacks uses it in any of its functions, and the table does not reach other
+    files. The schema's own table of that name is never replaced, nor altered: runtime
+    DDL does not change the catalog."""
+    schema_tables: set[str] = set()
+    for stmt in hoisted:
+        name = _relation_name(stmt)
+        if stmt.node_type in ("CreateStmt", "CreateTableAsStmt"):
+            if temporary(stmt):
+                schema_tables.discard(name)
+                yield stmt
+            elif builder.snapshot().table(name) is not None:
+                schema_tables.add(name)
+            else:
+                yield with_changes(stmt, node=_as_temporary(stmt.node or {}))
+        elif name not in schema_tables:
+            yield stmt
+
+
+def _as_temporary(node: dict[str, Any]) -> dict[str, Any]:
+    """A CREATE TABLE (… AS) tree that creates its table as a temporary one."""
+    kind = next(iter(node))
+    body = dict(node[kind])
+    if kind == "CreateStmt":
+        body["relation"] = {**body["relation"], "relpersistence": "t", "schemaname": None}
+    else:
+        into = dict(body["into"])
+        into["rel"] = {**into["rel"], "relpersistence": "t", "schemaname": None}
+        body["into"] = into
+    return {kind: body}

@@ -31,7 +31,7 @@ from sqllint.discover import SourceFile, applied_text, discover
 from sqllint.model import Finding, Statement, with_changes
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
 from sqllint.project import _INCLUDE, FileProblem, _read, _sql_with_includes, reading_root
-from sqllint.replay import Replay, created_elsewhere, stub
+from sqllint.replay import Replay, stub
 from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
 from sqllint.sources import sqlfile
@@ -102,6 +102,7 @@ def check_stream(
     def apply(file: SourceFile, stmts: list[Statement], text: str,
               spans: array[int] | None) -> None:
         base = replay.seq
+        replay.adopt(file.display, file.role, stmts)
         numbered = replay.unit(stmts)
         units.append(Unit(file, base, len(stmts), len(text), spans))
         if gatherers and file.role == "migration" and file.target:
@@ -121,7 +122,7 @@ def check_stream(
             if read is None:
                 continue
             stmts, text, spans = read
-            replay.note_created(created_elsewhere(stmts))
+            replay.note_created(stmts)
             apply(file, [stub(s) for s in stmts], text, spans)
             del stmts, read
         final, catalogs, run = replay.finish()

@@ -121,3 +121,17 @@ def test_a_guarded_call_takes_sql_that_starts_with_a_comment() -> None:
     '''
     config = Config(sql_functions=(SqlFunction("*.run"),))
     assert one(src, config).node_type == "CreateTableAsStmt"
+
+
+def test_a_call_to_a_sqlite_function_postgresql_lacks_is_sqlite_sql() -> None:
+    # PostgreSQL parses it and then fails: column "value" / function typeof do not exist.
+    src = '''
+    def delete_non_strings(txn):
+        txn.execute("DELETE FROM event_search WHERE typeof(value) != 'text'")
+    '''
+    stmt = one(src, Config(dialects=("postgresql", "sqlite")))
+    assert (stmt.node, stmt.dialect) == (None, "sqlite")
+    assert stmt.checked_as == "SQLite (syntax and table names)"
+    assert [name for name, _ in stmt.dialect_tables] == ["event_search"]
+    # A PostgreSQL-only project keeps it a PostgreSQL statement (checked as ever).
+    assert one(src, Config()).node_type == "DeleteStmt"

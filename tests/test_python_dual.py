@@ -5,6 +5,7 @@ function-scoped temporary tables. Findings are exact, and PostgreSQL agrees with
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ EXPECTED = [
     ("app/store.py", "SL001", 113, 37),
     ("app/store.py", "SL002", 114, 41),
     ("app/store.py", "SL003", 115, 54),
+    # another engine's statement names a table no schema has (SQLite's included)
+    ("app/store.py", "SL002", 121, 38),
     # a Flyway placeholder in a query file
     ("db/reports.sql", "SL003", 2, 43),
     # the SQLite version of the schema is SQLite's
@@ -78,7 +81,7 @@ def test_no_false_positive_of_old(in_fixture: None, capsys: pytest.CaptureFixtur
     # a row comparison (keyset paging), a fragment only run with a WHERE appended,
     # a temp table dropped in an early-return branch, tables a later migration creates
     assert not [f for f in found if f["rule"] in ("SL106", "SL110", "SL002")
-                and f["path"] == "app/store.py" and f["line"] != 114]
+                and f["path"] == "app/store.py" and f["line"] not in (114, 121)]
     messages = {f["rule"]: f["message"] for f in found if f["line"] in (54, 106)}
     assert messages["SL006"].startswith("dynamic SQL: not checked: the text interpolated "
                                         "from {comparison}")
@@ -93,14 +96,17 @@ def test_statements_lists_every_unchecked_string_with_its_reason(
                  for r in rows if r["unchecked"]}
     assert unchecked[("app/store.py", 54)][1].startswith(
         "the text interpolated from {comparison} decides whether it parses")
-    assert unchecked[("app/store.py", 83)] == ("other", "in a branch for another engine")
-    assert unchecked[("app/store.py", 89)] == ("sqlite", "in a branch for SQLite")
-    assert unchecked[("app/store.py", 96)] == ("sqlite", "in a branch for SQLite")
-    assert unchecked[("app/store.py", 102)] == ("other", "in a branch for another engine")
-    assert unchecked[("app/store.py", 107)] == ("sqlite", "SQLite SQL (PRAGMA)")
     assert unchecked[("db/schema.sql.sqlite", 2)] == ("sqlite", "a SQLite file")
+    # Another engine's SQL that sqlglot reads in that dialect is checked there: its
+    # syntax and the tables it names (a branch's dialect is the configured other one).
+    as_sqlite = {(r["path"], r["line"]) for r in rows if r["dialect"] == "sqlite"
+                 and r["checked_as"] == "SQLite (syntax and table names)"
+                 and not r["unchecked"]}
+    assert {("app/store.py", n) for n in (83, 88, 89, 96, 102, 106, 107, 108, 121, 122)
+            } <= as_sqlite
     # The PostgreSQL branches are checked as ever.
-    checked = {(r["path"], r["line"]) for r in rows if not r["unchecked"]}
+    checked = {(r["path"], r["line"]) for r in rows
+               if not r["unchecked"] and r["dialect"] == "postgresql"}
     assert {("app/store.py", 81), ("app/store.py", 91), ("app/store.py", 98),
             ("app/store.py", 101)} <= checked
 
@@ -174,9 +180,11 @@ def test_postgresql_agrees_with_every_checked_statement(
         end = later[0] if later else (start[0], 10**9, 0)
         here = [f for f in findings
                 if f["path"] == start[0] and start[1:] <= (f["line"], f["column"]) < end[1:]]
-        if any(r["unchecked"] for r in group):
-            # Other-dialect or dynamic: reported as such, never as a PostgreSQL error.
-            assert {f["rule"] for f in here} <= {"SL006", "SL007"}, (start, here)
+        if any(r["unchecked"] or r["checked_as"] for r in group):
+            # Other-dialect or dynamic: reported as such, never as a PostgreSQL error
+            # (another engine's unknown table is that engine's: see the SQLite test).
+            assert {f["rule"] for f in here if "SQLite statement" not in f["message"]
+                    } <= {"SL006", "SL007"}, (start, here)
             continue
         said = Counter(_ERRORS[f["rule"]] for f in here if f["rule"] in _ERRORS)
         told = Counter(_outcome(pg_db, r["sql"], r["kind"]) for r in group)
@@ -184,3 +192,29 @@ def test_postgresql_agrees_with_every_checked_statement(
         assert told - Counter({"ok": told["ok"]}) == said, (start, [r["sql"] for r in group])
     pg_db.rollback()
     assert prepared >= 25  # the test ran on the statements, not on nothing
+
+
+def test_sqlite_agrees_with_every_statement_checked_as_sqlite(
+    in_fixture: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite's own parser judges what sqllint checked as SQLite: the tables sqllint
+    calls unknown are the ones SQLite has no table for, and no other statement fails
+    on a table or on syntax there."""
+    rows = [r for r in _run(capsys, "statements")["statements"]
+            if r["checked_as"] and r["path"].endswith(".py")]
+    findings = [f for f in _findings(capsys) if "SQLite statement" in f["message"]]
+    db = sqlite3.connect(":memory:")
+    db.executescript((FIXTURE / "db" / "schema.sql.sqlite").read_text())
+    # SQLite's copy of the PostgreSQL tables: what the project's SQLite schema would add.
+    for table in ("events", "rooms", "receipts"):
+        db.execute(f"CREATE TABLE {table} (event_id, room_id, sender, processed, creator)")
+    said = {(f["path"], f["line"]) for f in findings}
+    told: set[tuple[str, int]] = set()
+    for row in rows:
+        try:
+            db.execute("EXPLAIN " + row["sql"])
+        except sqlite3.Error as exc:
+            assert "syntax error" not in str(exc), (row, exc)
+            if "no such table" in str(exc):
+                told.add((row["path"], row["line"]))
+    assert said == told == {("app/store.py", 121)}

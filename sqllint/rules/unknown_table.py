@@ -45,6 +45,9 @@ _SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
     if stmt.dynamic:
         return
+    if stmt.dialect_tables:
+        yield from _other_dialect(ctx, stmt)
+        return
     for query in analysis.queries(ctx, stmt):
         embedded = query is not stmt
         catalog = ctx.catalog if embedded else ctx.catalog_at(query)
@@ -73,6 +76,33 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 statement=normalized(query.sql),
                 table=shown,
             )
+
+
+def _other_dialect(ctx: Context, stmt: Statement) -> Iterator[Finding]:
+    """Another engine's statement (a SQLite branch) names tables of the same schema:
+    one the schema never had is as wrong there as here."""
+    catalog = ctx.catalog
+    if catalog.empty:
+        return
+    engine = stmt.checked_as.split(" (")[0] or "another engine"
+    for shown, offset in stmt.dialect_tables:
+        schema, _, name = shown.rpartition(".")
+        if schema and (schema in _SYSTEM_SCHEMAS or schema not in catalog.schemas):
+            continue
+        if (name.startswith("pg_") or name in _created_elsewhere(ctx)
+                or name in ctx.run.created_in_other_dialects):
+            continue
+        if catalog.knows(name) or catalog.knows(name, schema or "public"):
+            continue
+        hint = _close_match(ctx, name, catalog)
+        yield finding(
+            __name__,
+            stmt.location(offset, offset + len(name)),
+            f"table {shown} does not exist in the schema ({engine} statement)"
+            + (f"; did you mean {hint}?" if hint else ""),
+            statement=normalized(stmt.sql),
+            table=shown,
+        )
 
 
 def _close_match(ctx: Context, name: str, catalog: Catalog) -> str | None:

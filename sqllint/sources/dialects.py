@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "DIALECT_NAMES", "OtherDialect", "engine_named", "other_dialect", "path_dialect",
-    "sqlite_rowid",
+    "DIALECT_NAMES", "DialectRead", "OtherDialect", "engine_named", "other_dialect",
+    "path_dialect", "read_in_dialect", "sqlite_only",
 ]
 
 DIALECT_NAMES = {"sqlite": "SQLite", "mysql": "MySQL", "other": "another engine"}
@@ -107,13 +107,97 @@ def _sqlglot_reads(sql: str, dialect: str) -> bool:
         logger.setLevel(level)
 
 
+@dataclass(frozen=True)
+class DialectRead:
+    """Another engine's statement as sqlglot reads it in that engine's dialect."""
+
+    dialect: str
+    # The tables it reads or writes, as (name, offset in the statement); [schema.]name
+    # folded as that engine folds it. Not the ones it creates, drops or renames to.
+    tables: tuple[tuple[str, int], ...]
+    creates: tuple[str, ...]
+
+    def checked_as(self) -> str:
+        return f"{DIALECT_NAMES[self.dialect]} (syntax and table names)"
+
+
+def read_in_dialect(sql: str, dialect: str, dialects: Sequence[str]) -> DialectRead | None:
+    """``sql`` read by sqlglot as ``dialect`` ("other": each configured other dialect in
+    turn), with the tables it names; ``None`` when no such dialect reads it whole."""
+    wanted = [dialect] if dialect in DIALECT_NAMES and dialect != "other" else [
+        d for d in dialects if d in DIALECT_NAMES and d != "other"]
+    for name in wanted:
+        read = _read(sql, name)
+        if read is not None:
+            return read
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _read(sql: str, dialect: str) -> DialectRead | None:
+    import logging
+
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
+    except (SqlglotError, RecursionError, ValueError):
+        return None
+    finally:
+        logger.setLevel(level)
+    if not trees or any(isinstance(t, exp.Command) for t in trees):
+        return None  # sqlglot gave up on it and kept the text
+    tables: list[tuple[str, int]] = []
+    creates: list[str] = []
+    for tree in trees:
+        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            ident = table.this
+            if not isinstance(ident, exp.Identifier):
+                continue  # a table function: json_each(…), pragma_table_info(…)
+            name = ident.name if ident.quoted else ident.name.lower()
+            parent = table.parent
+            if isinstance(parent, exp.Schema):
+                parent = parent.parent
+            if isinstance(parent, exp.Create) and str(parent.args.get("kind", "")).upper() in (
+                    "TABLE", "VIEW"):
+                creates.append(name)
+                continue
+            if isinstance(parent, (exp.Drop, exp.AlterRename)) or name in ctes:
+                continue
+            if table.db and table.db.lower() not in ("main", "temp"):  # SQLite's own
+                name = f"{table.db.lower()}.{name}"
+            if name.startswith(("sqlite_", "pragma_")):
+                continue
+            start = ident.meta.get("start")
+            tables.append((name, int(start) if isinstance(start, int) else 0))
+    return DialectRead(dialect, tuple(tables), tuple(creates))
+
+
 _ROWID = re.compile(r"\b(?:_rowid_|rowid|oid)\b", re.IGNORECASE)
+# SQLite's core functions that PostgreSQL has no function of that name for (a call to one
+# fails there with "function does not exist"; `substr`, `replace`, `date` are in both).
+_SQLITE_FUNCTION = re.compile(
+    r"\b(typeof|ifnull|instr|group_concat|strftime|julianday|datetime|unixepoch|printf"
+    r"|randomblob|zeroblob|last_insert_rowid|changes|total_changes|likelihood|likely"
+    r"|unlikely|iif|sqlite_\w+|json_extract|json_group_array|json_group_object|hex"
+    r"|total)\s*\(", re.IGNORECASE)
 
 
-def sqlite_rowid(sql: str, dialects: Sequence[str]) -> OtherDialect | None:
-    """A statement PostgreSQL parses that reads SQLite's implicit ``rowid`` column."""
-    if "sqlite" in dialects and _ROWID.search(sql):
+def sqlite_only(sql: str, dialects: Sequence[str]) -> OtherDialect | None:
+    """A statement PostgreSQL parses that reads SQLite's implicit ``rowid`` column or
+    calls a function of SQLite's core that PostgreSQL lacks (``typeof(value)``)."""
+    if "sqlite" not in dialects:
+        return None
+    if _ROWID.search(sql):
         return OtherDialect("sqlite", "rowid")
+    if (call := _SQLITE_FUNCTION.search(sql)) is not None:
+        return OtherDialect("sqlite", f"{call.group(1).lower()}()")
     return None
 
 

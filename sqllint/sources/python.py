@@ -25,13 +25,14 @@ from pglast import parser as pg
 from pglast.error import Error as PgError
 
 from sqllint.config import Config, SqlFunction
-from sqllint.model import OffsetMap, Statement
+from sqllint.model import OffsetMap, Statement, with_changes
 from sqllint.sources import sqlfile
 from sqllint.sources.dialects import (
     DIALECT_NAMES,
     engine_named,
     other_dialect,
-    sqlite_rowid,
+    read_in_dialect,
+    sqlite_only,
 )
 from sqllint.sources.python_literals import (
     Atom,
@@ -239,6 +240,7 @@ class _Extractor:
         self.consumed: set[int] = set()
         self.emitted: set[tuple[int, ...]] = set()
         self.found: list[tuple[tuple[int, int], int, Statement]] = []
+        self.creates: set[str] = set()  # tables the module creates (any dialect)
         self.candidates: list[tuple[ast.expr, str, str]] = []
         self.hits = _hit_lines(text, config.sql_functions)
 
@@ -255,7 +257,14 @@ class _Extractor:
 
     def _result(self) -> list[Statement]:
         self.found.sort(key=lambda item: (item[0], item[1]))
-        return [stmt for _, _, stmt in self.found]
+        # Another engine's statements may use the tables the module creates, in any of
+        # its functions (a SQLite branch's work table).
+        return [
+            with_changes(stmt, dialect_tables=tuple(
+                t for t in stmt.dialect_tables if t[0] not in self.creates))
+            if any(t[0] in self.creates for t in stmt.dialect_tables) else stmt
+            for _, _, stmt in self.found
+        ]
 
     def _collect_imports(self, tree: ast.Module) -> None:
         stack: list[ast.stmt] = list(tree.body)
@@ -716,10 +725,19 @@ class _Extractor:
                 elif part.interpolated and part.error_offset >= part.interpolated[0]:
                     # The unknown interpolated text may be what it lacks.
                     unchecked = _why_unchecked(part)
-            elif (rowid := sqlite_rowid(part.sql, dialects)) is not None:
-                node, part_dialect, unchecked = None, rowid.dialect, rowid.reason()
+            elif (only := sqlite_only(part.sql, dialects)) is not None:
+                node, part_dialect, unchecked = None, only.dialect, only.reason()
             if node is None and part.error is None and not unchecked:
                 continue
+            checked_as = ""
+            tables: tuple[tuple[str, int], ...] = ()
+            if part_dialect and (read := read_in_dialect(part.sql, part_dialect,
+                                                         dialects)) is not None:
+                part_dialect, checked_as = read.dialect, read.checked_as()
+                tables = tuple(t for t in read.tables if not t[0].startswith("{"))
+                self.creates.update(read.creates)
+            elif node is not None and (created := _created_table(node)):
+                self.creates.add(created)
             stmt = Statement(
                 path=self.path,
                 sql=part.sql,
@@ -735,6 +753,8 @@ class _Extractor:
                 dialect=part_dialect,
                 unchecked=unchecked,
                 scope=scope,
+                checked_as=checked_as,
+                dialect_tables=tables,
             )
             start = part.positions[0] if part.positions else ("", 0, 0, False)
             self.found.append(((start[1], start[2]), len(self.found), stmt))
@@ -1277,3 +1297,10 @@ def _expand_values(atoms: list[Atom]) -> list[Atom]:
     row = "(" + ", ".join([m.group(1)] * count) + ")"
     placed: list[Atom] = [(ch, first[1], first[2], True) for ch in row]
     return [*atoms[: m.start(1)], *placed, *atoms[m.end(1) :]]
+
+
+def _created_table(node: dict[str, Any]) -> str:
+    """The table a CREATE TABLE (… AS) tree creates ("" for any other statement)."""
+    body = node.get("CreateStmt") or node.get("CreateTableAsStmt") or {}
+    rel = body.get("relation") or (body.get("into") or {}).get("rel") or {}
+    return str(rel.get("relname", ""))

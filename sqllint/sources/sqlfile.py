@@ -19,7 +19,7 @@ from pglast.error import Error as PgError
 
 from sqllint.model import OffsetMap, Statement, StatementKind
 from sqllint.sources import sqlc
-from sqllint.sources.dialects import DIALECT_NAMES, other_dialect, path_dialect, sqlite_rowid
+from sqllint.sources.dialects import DIALECT_NAMES, other_dialect, path_dialect, sqlite_only
 from sqllint.sources.templates import statement_segments, substitute
 from sqllint.sources.text import LineIndex
 
@@ -454,8 +454,8 @@ def statements(
             other = other_dialect(sql, error_offset, dialects)
             if other is not None:
                 dialect, unchecked = other.dialect, other.reason()
-        elif (rowid := sqlite_rowid(sql, dialects)) is not None:
-            node, dialect, unchecked = None, rowid.dialect, rowid.reason()
+        elif (only := sqlite_only(sql, dialects)) is not None:
+            node, dialect, unchecked = None, only.dialect, only.reason()
         yield Statement(
             path=path,
             sql=sql,
