@@ -161,8 +161,11 @@ def finish(
     """Findings filtered, in their one order, their suggestions pointing at the index plan."""
     from sqllint.advisor.plan import plan_indexes
 
-    # dict, not set: the first of equal findings wins, whatever the hash seed.
+    # dict, not set: the first of equal findings wins, whatever the hash seed. A string
+    # built in branches is one statement per path: a finding all paths share is one.
     kept = sorted(dict.fromkeys(f for f in raw if suppressor.keep(f)), key=Finding.sort_key)
+    kept = list({(f.rule, f.location, f.message, f.suggestion): f for f in reversed(kept)
+                 }.values())[::-1]
     if ctx.config.code_enabled("SL008"):
         unused = [f for f in suppressor.unused(ctx.targets) if suppressor.keep(f, record=False)]
         kept = sorted(dict.fromkeys([*kept, *unused]), key=Finding.sort_key)

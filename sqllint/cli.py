@@ -486,6 +486,8 @@ def statements(paths: tuple[str, ...], config_path: str | None, fmt: str) -> Non
         flat = flat if len(flat) <= 80 else flat[:77] + "..."
         if row["unchecked"]:
             status = f" (not checked: {row['unchecked']})"
+        elif row["checked_as"]:
+            status = f" (checked as {row['checked_as']})"
         else:
             status = "" if row["parsed"] else " (does not parse)"
         out.append(f"{visible(str(row['path']))}:{row['line']}:{row['column']}: {row['kind']} "

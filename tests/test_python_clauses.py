@@ -135,3 +135,57 @@ def test_a_call_to_a_sqlite_function_postgresql_lacks_is_sqlite_sql() -> None:
     assert [name for name, _ in stmt.dialect_tables] == ["event_search"]
     # A PostgreSQL-only project keeps it a PostgreSQL statement (checked as ever).
     assert one(src, Config()).node_type == "DeleteStmt"
+
+
+def test_web_py_dollar_names_are_parameters() -> None:
+    # web.py fills in `$name`, `$obj.attr` and `${expr}` on the client (a list as a
+    # parenthesised list); PostgreSQL has no `$name` token, so nothing else can be meant.
+    src = '''
+    def notes(db, username, ids, who):
+        db.query("SELECT work_id FROM notes WHERE username = $username AND work_id IN $ids "
+                 "AND reader = $who.name AND shelf = ${shelf} AND author = $username",
+                 vars=locals())
+    '''
+    stmt = one(src, Config(sql_functions=(SqlFunction("*.query"),)))
+    assert stmt.sql == ("SELECT work_id FROM notes WHERE username = $1 AND work_id IN ($2) "
+                        "AND reader = $3 AND shelf = $4 AND author = $1")
+    assert stmt.error is None
+    # A dollar quote and a `$` inside a name stay what they are.
+    kept = "SELECT $q$ $x $q$ || c$d FROM t"
+    assert one(f'def f(db):\n    db.query("{kept}")\n',
+               Config(sql_functions=(SqlFunction("*.query"),))).sql == kept
+
+
+def test_sql_on_a_sqlite_connection_is_sqlite_sql() -> None:
+    src = '''
+    import sqlite3
+    from contextlib import closing
+
+    def counts(path, olid):
+        cur = sqlite3.connect(path).cursor()
+        cur.execute("SELECT total FROM counts WHERE olid = ?", (olid,))
+        with closing(sqlite3.connect(path)) as conn:
+            rows = conn.cursor()
+            rows.execute("SELECT total FROM counts WHERE olid = ?", (olid,))
+
+    def on_postgres(conn, olid):
+        conn.execute("SELECT total FROM counts WHERE olid = %s", (olid,))
+    '''
+    found = extract(src, Config())
+    assert [(s.dialect, s.checked_as.split(" ")[0]) for s in found] == [
+        ("sqlite", "SQLite"), ("sqlite", "SQLite"), ("", "")]
+    assert found[2].node_type == "SelectStmt"
+
+
+def test_cursor_and_session_statements_start_like_sql() -> None:
+    config = Config(sql_functions=(SqlFunction("*.query"),))
+    src = '''
+    def chunks(db, query):
+        db.query("DECLARE big NO SCROLL CURSOR FOR SELECT id FROM t")
+        db.query("FETCH FORWARD 100 FROM big")
+        db.query("CLOSE big")
+        db.query("SET statement_timeout TO 0")
+        db.query("set up the shelves")
+    '''
+    assert [s.node_type for s in extract(src, config)] == [
+        "DeclareCursorStmt", "FetchStmt", "ClosePortalStmt", "VariableSetStmt"]

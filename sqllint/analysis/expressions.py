@@ -211,6 +211,9 @@ def immutable_expr(node: Any, table: Table | None) -> bool:
         if "TypeCast" in cur:
             cast = cur["TypeCast"]
             target = type_text(cast.get("typeName") or {})
+            if _known_immutable_cast(cast, target, table):
+                stack.append(cast.get("arg"))  # timestamp::date, integer::bigint
+                continue
             if not _no_tz_args([cast.get("arg")], table) or target in (
                     "date", "timestamp", "timestamptz", "time", "timetz", "text", "varchar",
                     "regclass", "interval"):
@@ -230,6 +233,20 @@ def immutable_expr(node: Any, table: Table | None) -> bool:
             return False
         stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
     return True
+
+
+def _known_immutable_cast(cast: dict[str, Any], target: str, table: Table | None) -> bool:
+    """A cast of one column whose type is known, by a cast PostgreSQL marks IMMUTABLE
+    (``timestamp::date`` is; ``timestamptz::date`` and ``text::date`` are not)."""
+    from sqllint.migrations.volatility import cast_volatility, typname
+
+    arg = cast.get("arg")
+    if not isinstance(arg, dict) or "ColumnRef" not in arg:
+        return False
+    types = _column_types(arg, table)
+    source = typname(types[0]) if len(types) == 1 and types[0] != "?" else None
+    goal = typname(target)
+    return source is not None and goal is not None and cast_volatility(source, goal) is None
 
 
 def _column_types(node: Any, table: Table | None) -> list[str]:

@@ -80,7 +80,16 @@ _STRUCTURAL = re.compile(
 _STATEMENT_START = re.compile(
     r"(?:\s+|--[^\n]*|/\*.*?\*/)*"  # comments may come first
     r"(?:select|insert|update|delete|with|values|table|call|copy|create|alter|drop|"
-    r"truncate|merge|explain|show|lock|refresh|vacuum|analyze|grant|revoke|comment|do)\b",
+    r"truncate|merge|explain|show|lock|refresh|vacuum|analyze|grant|revoke|comment|do|"
+    r"commit|rollback|savepoint|release\s+savepoint|"
+    r"(?:listen|notify|unlisten|reset|deallocate|reindex|cluster)\s+[\w\"*]|"
+    r"discard\s+(?:all|plans|sequences|temp)|"
+    # words of English too: only with what makes them a statement
+    r"declare\s+\w+\s+(?:(?:binary|insensitive|asensitive|no\s+scroll|scroll)\s+)*cursor|"
+    r"(?:fetch|move)\s+(?:next|prior|first|last|absolute|relative|forward|backward|all|"
+    r"[\d$%:?]|from|in)|close\s+(?:all|\w+)\s*;?\s*$|"
+    r"set\s+(?:local\s+|session\s+)?[\w.]+\s*(?:=|to\b)|"
+    r"(?:begin|start\s+transaction)\s*(?:;|$|transaction|work|isolation|read))\b",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -126,6 +135,7 @@ def statements(path: str, text: str, config: Config, *, migration: bool = False)
 
 
 _QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pyodbc"})
+_SQLITE_CONNECT = frozenset({"sqlite3.connect", "aiosqlite.connect", "sqlite3.Connection"})
 
 
 
@@ -357,6 +367,10 @@ class _Extractor:
         target = self._target(call)
         if target is None:
             return
+        # The database is the connection's, whatever the text.
+        connection = (not dialect and not target.migration
+                      and isinstance(call.func, ast.Attribute)
+                      and self._on_sqlite(call.func.value, scope, 0))
         if target.migration:
             # The reverse of a migration is not a step of it: the catalog must not apply it.
             undo = [kw.value for kw in call.keywords if kw.arg == "reverse_sql"]
@@ -377,7 +391,40 @@ class _Extractor:
             for built in self._resolve(expr, scope, call, target.template, 0):
                 built = _Built(built.key, self._splice(built.atoms, scope, call, 0),
                                built.nodes, built.dialect)
-                self._emit(built, target, built.dialect or dialect, scope.key)
+                if connection:
+                    self._emit(built, target, "sqlite", scope.key,
+                               why="run on a SQLite connection")
+                else:
+                    self._emit(built, target, built.dialect or dialect, scope.key)
+
+    def _on_sqlite(self, expr: ast.expr, scope: _Scope, depth: int) -> bool:
+        """Is ``expr`` a SQLite connection or cursor: ``sqlite3.connect(…)``, its
+        ``.cursor()``, or a name (``self.x``) bound to one in scope?"""
+        if depth > 8:
+            return False
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, ast.Attribute) and func.attr == "cursor":
+                return self._on_sqlite(func.value, scope, depth + 1)
+            resolved = self._resolve_import(_dotted(func))
+            if resolved == "contextlib.closing" and expr.args:  # with closing(connect(…))
+                return self._on_sqlite(expr.args[0], scope, depth + 1)
+            return resolved in _SQLITE_CONNECT
+        if isinstance(expr, ast.Await):
+            return self._on_sqlite(expr.value, scope, depth + 1)
+        owner: _Scope | None = scope
+        name = ""
+        if isinstance(expr, ast.Name):
+            name = expr.id
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            owner, name = _class_scope(scope, expr.value.id), expr.attr
+        while owner is not None and name:
+            bound = owner.bindings.get(name)
+            if bound:
+                return all(b.op == "=" and self._on_sqlite(b.value, owner, depth + 1)
+                           for b in bound)
+            owner = owner.parent
+        return False
 
     def _splice(self, atoms: list[Atom], scope: _Scope, at: ast.AST, depth: int) -> list[Atom]:
         """Interpolated names bound to SQL text in scope, written in: ``sql % (clause,)``
@@ -695,7 +742,8 @@ class _Extractor:
     # .. from atoms to Statements
 
     def _emit(
-        self, built: _Built, target: _Target | None, dialect: str = "", scope: str = ""
+        self, built: _Built, target: _Target | None, dialect: str = "", scope: str = "",
+        why: str = "",
     ) -> None:
         if built.key in self.emitted or not built.atoms:
             return
@@ -712,7 +760,7 @@ class _Extractor:
             node, unchecked, part_dialect = part.node, "", dialect
             if part_dialect:
                 node = None
-                unchecked = f"in a branch for {DIALECT_NAMES[part_dialect]}"
+                unchecked = why or f"in a branch for {DIALECT_NAMES[part_dialect]}"
             elif part.error is not None:
                 if target is None:
                     continue  # not known to be SQL
@@ -970,6 +1018,10 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
                 stack.append((stmt.body, branches, dialect))
                 stack.append((stmt.orelse, branches, dialect))
             elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                for item in stmt.items:  # `with sqlite3.connect(p) as conn:`
+                    if isinstance(item.optional_vars, ast.Name):
+                        ordered.append((item.optional_vars.id, _Binding(
+                            "=", item.context_expr, _pos(stmt), branches, dialect)))
                 stack.append((stmt.body, branches, dialect))
             elif isinstance(stmt, (ast.Try, ast.TryStar)):
                 stack.append((stmt.body, branches, dialect))

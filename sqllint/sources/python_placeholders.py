@@ -38,6 +38,9 @@ _NAMED_PCT = re.compile(r"%\(([^)\n]{1,64})\)s")
 _COLON = re.compile(r"(?<![:\w\\]):([A-Za-z_]\w*)(?!\w)(?!:(?!:))")
 _DOLLAR_PARAM = re.compile(r"\$(\d+)")
 _DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+# web.py's `$name`, `$obj.attr` and `${expr}`: PostgreSQL has no such token (a `$` starts
+# a parameter `$1` or a dollar quote `$tag$`), so the client filled it in.
+_DOLLAR_NAME = re.compile(r"\$(?:([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?![\w$])|\{([^{}\n]{1,64})\})")
 _IDENT_BEFORE = re.compile(
     r"(?:\b(?:from|join|into|update|table|exists|only|truncate)|\.)\s*$", re.IGNORECASE
 )
@@ -197,7 +200,15 @@ def rewrite(
                 state = "*"
             elif ch == "$":
                 quote = _DOLLAR_QUOTE.match(flat, i)
-                if quote and not (chars and (chars[-1][-1:].isalnum() or chars[-1][-1:] == "_")):
+                in_word = bool(chars) and (chars[-1][-1:].isalnum() or chars[-1][-1:] in "_$")
+                name = None if quote or in_word else _DOLLAR_NAME.match(flat, i)
+                if name is not None:
+                    key = name.group(1) or name.group(2)
+                    as_ident = identifiers and ident_position(name.end())
+                    emit(name.group(), key, (line, col), as_ident, name.group(), name.end())
+                    i = name.end()
+                    continue
+                if quote and not in_word:
                     state = quote.group()
                     for k in range(len(quote.group())):
                         q = atoms[i + k]

@@ -39,7 +39,8 @@ _END_OF_DATA = re.compile(r"^\\\.[ \t]*$", re.M)
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
 # psql variable interpolation (:name, :'name', :"name") outside strings is replaced by
 # psql before the server sees it; a same-length stand-in keeps positions.
-_PSQL_VAR = re.compile(r"(?<![:\w]):(['\"]?)([A-Za-z_]\w*)\1(?!:)")
+# `:'upto'::date` is a variable and a cast; `:a:b` (a slice bound, a label) is neither.
+_PSQL_VAR = re.compile(r"(?<![:\w]):(['\"]?)([A-Za-z_]\w*)\1(?!:(?!:))")
 
 DDL_NODES = frozenset(
     {
