@@ -24,6 +24,7 @@ import io
 import json
 import os
 import pickle
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -37,7 +38,7 @@ from sqllint.config import Config
 from sqllint.model import Statement, with_changes
 
 CACHE_DIR = ".sqllint_cache"
-FORMAT = 1
+FORMAT = 2  # 2: entries sealed with their sha256
 _SAFE_MODULES = frozenset({"sqllint.model", "sqllint.catalog.model", "sqllint.result"})
 _SAFE_BUILTINS = frozenset({"frozenset", "set", "dict", "list", "tuple", "str", "int",
                             "bytes", "bool", "float", "object"})
@@ -78,6 +79,64 @@ def _loads(data: bytes) -> Any:
     return _SafeUnpickler(io.BytesIO(data)).load()
 
 
+_MAGIC = b"sqllint-cache\x00"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _seal(payload: bytes) -> bytes:
+    """An entry: a marker, the payload's sha256, the payload. One flipped byte anywhere
+    and the entry is a miss, not a wrong answer or a crash."""
+    return _MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _unseal(data: bytes) -> bytes:
+    head = len(_MAGIC) + 32
+    payload = data[head:]
+    if data[: len(_MAGIC)] != _MAGIC or hashlib.sha256(payload).digest() != data[len(_MAGIC):head]:
+        raise ValueError("damaged cache entry")
+    return payload
+
+
+def _own_dir(folder: Path, root: Path, create: bool) -> bool:
+    """Is ``folder`` inside ``root`` with no symlink on the way (each level a real folder,
+    made when ``create`` and missing)? Missing and not ``create``: True (nothing to
+    read, nothing followed)."""
+    try:
+        rel = folder.relative_to(root)
+    except ValueError:
+        return False
+    here = root
+    for part in rel.parts:
+        here = here / part
+        try:
+            st = os.lstat(here)
+        except FileNotFoundError:
+            if not create:
+                return True
+            try:
+                os.mkdir(here)
+            except FileExistsError:
+                pass
+            except OSError:
+                return False
+            st = os.lstat(here)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode):  # a symlink (lstat does not follow) or a file
+            return False
+    return True
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file; never through a symlink, never over an existing file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Versions (sqllint, pglast, Python) and the size and mtime of the modules whose
@@ -109,16 +168,26 @@ def enabled() -> bool:
 class Cache:
     """One project's cache directory (``<config root>/.sqllint_cache``)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, root: Path | None = None) -> None:
         self.folder = folder
+        self.root = root  # when set, every folder from it down is checked to be real
         self._ready = False
+        self._checked: set[Path] = set()
 
     @staticmethod
     def for_config(config: Config) -> Cache | None:
+        """The project's cache, or None: turned off, no project root, or a
+        ``.sqllint_cache`` that is not a folder of the project's own (a committed symlink
+        would send every write, and every read, wherever it points)."""
         custom = os.environ.get("SQLLINT_CACHE_DIR")
         if not enabled() or not config.cache or not (config.rooted or custom):
             return None  # no project root: nothing is written beside the given files
-        return Cache(Path(custom) if custom else config.root / CACHE_DIR)
+        if custom:
+            return Cache(Path(custom))
+        folder = config.root / CACHE_DIR
+        if not _own_dir(folder, config.root, create=False):
+            return None
+        return Cache(folder, root=config.root)
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -139,10 +208,15 @@ class Cache:
         return self.folder / f"v{FORMAT}" / kind / key[:2] / f"{key}.pickle"
 
     def get(self, kind: str, key: str) -> Any:
-        """The stored value, or None (missing, unreadable, or not ours)."""
+        """The stored value, or None (missing, unreadable, damaged, or not ours)."""
         try:
-            data = self._path(kind, key).read_bytes()
-            return _loads(data)
+            target = self._path(kind, key)
+            if not self._real_dirs(target.parent, create=False):
+                return None
+            fd = os.open(target, os.O_RDONLY | _NOFOLLOW)
+            with os.fdopen(fd, "rb") as handle:
+                data = handle.read()
+            return _loads(_unseal(data))
         except Exception:  # a damaged or foreign entry is a miss, never an error
             return None
 
@@ -151,10 +225,11 @@ class Cache:
         tmp: str | None = None
         try:
             self._prepare()
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if not self._real_dirs(target.parent, create=True):
+                return
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
-                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(_seal(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
             os.replace(tmp, target)  # atomic: concurrent runs never see half an entry
         except Exception:  # a read-only tree or a full disk: run without caching
             if tmp is not None:
@@ -164,15 +239,30 @@ class Cache:
     def _prepare(self) -> None:
         if self._ready:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by sqllint: never commit this folder.\n*\n")
-        tag = self.folder / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
-                           "# This is a cache directory created by sqllint.\n")
+        if self.root is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        elif not self._real_dirs(self.folder, create=True):
+            raise OSError(f"{self.folder} is not a folder of the project's own")
+        _create(self.folder / ".gitignore",
+                "# Created by sqllint: never commit this folder.\n*\n")
+        _create(self.folder / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This is a cache directory created by sqllint.\n")
         self._ready = True
+
+    def _real_dirs(self, folder: Path, create: bool) -> bool:
+        """Is every folder from the root down to ``folder`` a real folder (created when
+        ``create``)? Checked once per folder and run."""
+        if self.root is None:  # SQLLINT_CACHE_DIR: the user's own choice of folder
+            if create:
+                folder.mkdir(parents=True, exist_ok=True)
+            return True
+        if folder in self._checked:
+            return True
+        if not _own_dir(folder, self.root, create):
+            return False
+        if create:  # a folder found missing must still be made by the first write
+            self._checked.add(folder)
+        return True
 
     # -- typed helpers ------------------------------------------------------------------
 
@@ -186,7 +276,11 @@ class Cache:
                     and isinstance(item[0], Statement) and isinstance(item[1], bytes)):
                 return None
             stmt, node = item
-            out.append(with_changes(stmt, node=_json_loads(node)) if node else stmt)
+            try:
+                tree = _json_loads(node) if node else None
+            except (ValueError, RecursionError):  # a damaged tree: parse the file again
+                return None
+            out.append(with_changes(stmt, node=tree) if node else stmt)
         return out
 
     def put_statements(self, key: str, stmts: list[Statement]) -> None:
@@ -220,11 +314,12 @@ def full_code_fingerprint() -> str:
 
 
 def result_key(files: Sequence[tuple[str, bool, bytes]], config: Config) -> str:
-    """The inputs of a whole run: every file read (path, target?, content) and the config."""
+    """The inputs of a whole run: every file read (path, target?, sha256 of its content,
+    sqllint.discover.input_files) and the config."""
     h = hashlib.sha256(full_code_fingerprint().encode())
     h.update(repr(sorted((k, v) for k, v in vars(config).items() if k != "source")).encode(
         "utf-8", errors="surrogatepass"))
-    for display, target, data in files:
+    for display, target, digest in files:
         h.update(f"\x00{display}\x1f{target}\x1f".encode("utf-8", errors="surrogatepass"))
-        h.update(hashlib.sha256(data).digest())
+        h.update(digest)
     return "r" + h.hexdigest()

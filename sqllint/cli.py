@@ -72,11 +72,11 @@ def _check_config_codes(config: Config) -> None:
 
 
 def _load(config: Config, paths: Sequence[Path], overrides: dict[Path, str] | None = None,
-          progress: Any = None) -> Any:
+          progress: Any = None, reader: Any = None) -> Any:
     from sqllint.project import load_project
 
     try:
-        return load_project(list(paths), config, overrides, progress=progress)
+        return load_project(list(paths), config, overrides, progress=progress, reader=reader)
     except DiscoveryError as exc:
         raise UserError(str(exc)) from exc
 
@@ -246,7 +246,7 @@ def _run(spaces: list[Any], overrides: dict[Path, str],
 
     results = []
     for space in spaces:
-        cached, store = _cached_result(space, overrides)
+        cached, store, reader = _cached_result(space, overrides)
         if cached is None:
             from sqllint.report.audit_progress import TerminalProgress
             from sqllint.stream import check_stream
@@ -255,7 +255,7 @@ def _run(spaces: list[Any], overrides: dict[Path, str],
             with TerminalProgress("checking files") as progress:
                 try:
                     cached = check_stream(space.paths, space.config, overrides, jobs=jobs,
-                                          progress=progress)
+                                          progress=progress, reader=reader)
                 except DiscoveryError as exc:
                     raise UserError(str(exc)) from exc
             store(cached)
@@ -318,8 +318,9 @@ def _tell_unsafe(result: Any, unsafe: bool) -> None:
         click.echo(f"sqllint: {hidden} more fix(es) available with --unsafe-fixes", err=True)
 
 
-def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any]:
-    """A stored result for exactly these inputs, and how to store a new one.
+def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any, Any]:
+    """A stored result for exactly these inputs, how to store a new one, and the reader
+    that holds those inputs (the run parses the very bytes the key was made of).
 
     Nothing a run computes depends on anything but its files, config and sqllint
     itself, so an unchanged tree (an editor saving another file, a re-run in CI) gets
@@ -328,24 +329,31 @@ def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any]:
     from dataclasses import replace as dc_replace
 
     from sqllint.cache import Cache, result_key
-    from sqllint.discover import input_files
+    from sqllint.discover import display_path, input_files
+    from sqllint.reading import Reader
 
+    reader = Reader.for_run(space.config.root, space.paths, overrides)
     cache = Cache.for_config(space.config)
     if cache is None:
-        return None, lambda result: None
+        return None, lambda result: None, reader
     try:
-        key = result_key(input_files(space.paths, space.config, overrides), space.config)
+        key = result_key(input_files(space.paths, space.config, reader), space.config)
     except DiscoveryError as exc:
         raise UserError(str(exc)) from exc
     found = cache.get_result(key)
 
     def store(result: Any) -> None:
+        if reader.changed:  # not the bytes the key was made of: never stored under it
+            names = ", ".join(sorted(visible(display_path(p)) for p in reader.changed))
+            click.echo(f"sqllint: note: {names} changed while being read; this result is "
+                       f"not cached", err=True)
+            return
         # Index requests are the advisor's working data, spent once the plan is made.
         slim = dc_replace(result, findings=tuple(dc_replace(f, index=None)
                                                  for f in result.findings))
         cache.put("results", key, slim)
 
-    return found, store
+    return found, store, reader
 
 
 def _apply_workflow_filters(result: Any, baseline: str | None, write_baseline: str | None,

@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +16,7 @@ import pathspec
 
 from sqllint.config import Config, find_vcs_root
 from sqllint.escape import visible
+from sqllint.reading import Reader
 
 Role = Literal["migration", "down", "schema", "source"]
 Lang = Literal["sql", "python"]
@@ -508,21 +509,21 @@ def is_large(files: Iterable[SourceFile]) -> bool:
 
 
 def input_files(
-    paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None
+    paths: Iterable[Path], config: Config, reader: Reader
 ) -> list[tuple[str, bool, bytes]]:
-    """What a run reads: (display path, is a target, raw content) of every file."""
-    overrides = {_abs(p): t for p, t in (overrides or {}).items()}
+    """What a run reads: (display path, is a target, sha256 of the content) of every
+    file, and of every file a SQL file includes (the answer depends on those too)."""
     out = []
-    for file in discover(paths, config, virtual=overrides):
+    seen: set[Path] = set()
+    for file in discover(paths, config, virtual=reader.overrides):
+        seen.add(file.path)
         if not file.read:
             out.append((file.display, file.target, b""))
             continue
-        if file.path in overrides:
-            data = overrides[file.path].encode("utf-8", errors="surrogatepass")
-        else:
-            try:
-                data = file.path.read_bytes() if file.path.is_file() else b"\x00unreadable"
-            except OSError:
-                data = b"\x00unreadable"
-        out.append((file.display, file.target, data))
+        out.append((file.display, file.target, reader.digest(file.path)))
+        if file.lang == "sql":
+            for target in reader.included(file.path):
+                if target not in seen:
+                    seen.add(target)
+                    out.append((display_path(target), False, reader.digest(target)))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -13,13 +14,12 @@ from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.context import RunFacts
 from sqllint.discover import SourceFile, applied_text, discover, display_path, is_large
+from sqllint.escape import visible
 from sqllint.model import Statement
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
+from sqllint.reading import INCLUDE, MAX_INCLUDE_DEPTH, Reader, includes
 from sqllint.replay import Replay
 from sqllint.sources import sqlfile
-from sqllint.sources.text import FileText, decode, read_text
-
-_INCLUDE = re.compile(r"^[ \t]*\\(i|ir|include|include_relative)[ \t]+(\S+)[ \t]*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -55,46 +55,21 @@ def _python_statements(path: str, text: str, config: Config, migration: bool) ->
     return list(python.statements(path, text, config, migration=migration))
 
 
-def _read(file: SourceFile, overrides: Mapping[Path, str], root: Path | None = None
-          ) -> FileText:
-    if file.path in overrides:
-        return decode(overrides[file.path].encode("utf-8", errors="surrogatepass"))
-    if root is not None and not inside(file.path, root):
-        return FileText("", OUTSIDE_ROOT)
-    return read_text(file.path)
-
-
-OUTSIDE_ROOT = "a symlink that leads outside the project root: not read"
-
-
-def reading_root(config: Config) -> Path | None:
-    """The folder no file of the run may be read from outside of (None: no project root,
-    only the paths given are read)."""
-    return config.root if config.rooted else None
-
-
-def inside(path: Path, root: Path) -> bool:
-    """Is ``path``, symlinks followed, inside ``root``? A committed link to a secret
-    elsewhere is not."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):  # outside, unreadable, or a link loop
-        return False
-    return True
-
-
 def load_project(
     paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None,
-    *, progress: Progress | None = None,
+    *, progress: Progress | None = None, reader: Reader | None = None,
 ) -> Project:
     """Read every file, order the statements as they apply, build the catalog.
 
     ``overrides`` replaces the text of a file (an editor's unsaved buffer). Parsed files
     and the built catalog come from ``.sqllint_cache/`` when unchanged (sqllint.cache);
     the rest are parsed by sqllint.parallel. ``progress(done, total)`` is told as files
-    are parsed.
+    are parsed. ``reader`` reads every file once, inside the project root
+    (sqllint.reading): pass the one the cache key was computed with.
     """
+    paths = list(paths)
     overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
+    reader = reader or Reader.for_run(config.root, paths, overrides)
     files = discover(paths, config, virtual=overrides)
     texts: dict[str, str] = {}
     problems: list[FileProblem] = []
@@ -105,7 +80,7 @@ def load_project(
     for file in files:
         if file.path in included or not file.read:
             continue
-        content = _read(file, overrides, reading_root(config))
+        content = reader.text(file.path)
         if content.problem:
             problems.append(FileProblem(file.display, content.problem))
             continue
@@ -117,9 +92,9 @@ def load_project(
             text = _schema_only(text)
         stmts: list[Statement] = []
         # psql includes (\i, \ir, \include; not \if) are read in order, here.
-        if file.lang != "python" and _INCLUDE.search(text):
+        if file.lang != "python" and INCLUDE.search(text):
             stmts = _sql_with_includes(file, text, migration, texts, included, problems,
-                                       root=config.root if config.rooted else None)
+                                       reader)
         else:
             pending.append((len(per_file), ParseJob(file.display, file.lang, text,
                                                     migration)))
@@ -197,40 +172,33 @@ def _sql_with_includes(
     texts: dict[str, str],
     included: set[Path],
     problems: list[FileProblem],
+    reader: Reader,
     depth: int = 0,
-    root: Path | None = None,
 ) -> list[Statement]:
     stmts = list(sqlfile.statements(file.display, text, migration=migration))
-    if depth > 16 or not _INCLUDE.search(text):
+    if depth > MAX_INCLUDE_DEPTH or not INCLUDE.search(text):
         return stmts
     from sqllint.sources.text import LineIndex
 
     lines = LineIndex(text)
-    for m in reversed(list(_INCLUDE.finditer(text))):
-        name = m.group(2).strip("'\"")
-        base = file.path.parent if m.group(1) in ("ir", "include_relative") else Path.cwd()
-        target = Path(os.path.abspath(base / name))
-        if not target.exists() and m.group(1) not in ("ir", "include_relative"):
-            target = Path(os.path.abspath(file.path.parent / name))
+    starts = [s.line for s in stmts]  # in file order
+    for inc in reversed(list(includes(file.path, text))):
+        target = inc.target
         if target in included or target == file.path:
             continue
         included.add(target)
-        if root is not None and not (target.is_relative_to(root) and inside(target, root)):
-            content = FileText("", "outside the project root: not read")
-        else:
-            content = read_text(target)
+        content = reader.text(target)
         display = display_path(target)
+        line = lines.position(inc.start)[0]
         if content.problem:
             # Reported at the include, in the file that names it.
-            line = lines.position(m.start())[0]
-            problems.append(FileProblem(file.display, f"\\{m.group(1)} {name}: "
+            problems.append(FileProblem(file.display, f"\\{inc.command} {visible(inc.name)}: "
                                                       f"{content.problem}", line))
             continue
         texts[display] = content.text
         child = replace(file, path=target, display=display, target=False)
         inner = _sql_with_includes(child, content.text, migration, texts, included, problems,
-                                   depth + 1, root)
-        line = lines.position(m.start())[0]
-        at = sum(1 for s in stmts if s.line < line)
+                                   reader, depth + 1)
+        at = bisect.bisect_left(starts, line)
         stmts[at:at] = inner
     return stmts

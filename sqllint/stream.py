@@ -30,7 +30,8 @@ from sqllint.context import Context
 from sqllint.discover import SourceFile, applied_text, discover
 from sqllint.model import Finding, Statement, with_changes
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
-from sqllint.project import _INCLUDE, FileProblem, _read, _sql_with_includes, reading_root
+from sqllint.project import FileProblem, _sql_with_includes
+from sqllint.reading import INCLUDE, Reader
 from sqllint.replay import Replay, stub
 from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
@@ -65,18 +66,26 @@ class _Run:
     rules: list[RuleSpec]
     base: Context
     gathered: dict[str, list[Any]]
-    overrides: Mapping[Path, str]
+    reader: Reader
     max_bytes: int
 
 
 _RUN: _Run | None = None
+# A file's findings, scans, suppressions, and the files that changed while read.
+UnitResult = tuple[list[Finding], dict[str, list[Any]], "Suppressor", frozenset[Path]]
 
 
 def check_stream(
     paths: Iterable[Path], config: Config, overrides: Mapping[Path, str] | None = None,
     *, jobs: int | None = None, progress: Progress | None = None,
+    reader: Reader | None = None,
 ) -> CheckResult:
-    """``check_project(load_project(...))`` without holding the repository's trees."""
+    """``check_project(load_project(...))`` without holding the repository's trees.
+
+    ``reader`` (sqllint.reading) reads every file inside the project root; pass the one
+    the result cache's key was made with, so a file that changes between its reads is
+    noted in its ``changed``.
+    """
     global _RUN
     from sqllint.check import (
         Suppressor,
@@ -88,7 +97,9 @@ def check_stream(
         report,
     )
 
+    paths = list(paths)
     overrides = {Path(os.path.abspath(p)): t for p, t in (overrides or {}).items()}
+    reader = reader or Reader.for_run(config.root, paths, overrides)
     files = discover(paths, config, virtual=overrides)
     rules = enabled_rules(config)
     targets = frozenset(f.display for f in files if f.target)
@@ -118,7 +129,7 @@ def check_stream(
         for file in files:
             if file.path in included or not file.read:
                 continue
-            read = _schema_statements(file, config, overrides, included, problems, max_bytes)
+            read = _schema_statements(file, config, reader, included, problems, max_bytes)
             if read is None:
                 continue
             stmts, text, spans = read
@@ -128,13 +139,14 @@ def check_stream(
         final, catalogs, run = replay.finish()
     base = Context(config=config, catalog=final, statements=(), targets=targets,
                    catalogs=catalogs, run=run)
-    _RUN = _Run(config, rules, base, gathered, overrides, max_bytes)
+    _RUN = _Run(config, rules, base, gathered, reader, max_bytes)
     todo = [u for u in units if u.file.target]
     raw: list[Finding] = []
     scans: list[dict[str, list[Any]]] = []
     suppressor = Suppressor(config)
     try:
-        for found, scanned, learnt in _check_units(todo, jobs, progress):
+        for found, scanned, learnt, changed in _check_units(todo, jobs, progress):
+            reader.changed.update(changed)  # seen by a worker process
             raw.extend(found)
             scans.append(scanned)
             suppressor.merge(learnt)
@@ -156,21 +168,21 @@ def _max_bytes() -> int:
 
 
 def _schema_statements(
-    file: SourceFile, config: Config, overrides: Mapping[Path, str], included: set[Path],
+    file: SourceFile, config: Config, reader: Reader, included: set[Path],
     problems: list[FileProblem], max_bytes: int,
 ) -> tuple[list[Statement], str, array[int] | None] | None:
     """A file's statements with the trees the schema needs (queries unparsed), its
     text, and where its statements are (plain SQL files)."""
-    content = _read(file, overrides, reading_root(config))
+    content = reader.text(file.path)
     if content.problem:
         problems.append(FileProblem(file.display, content.problem))
         return None
     migration = file.role in ("migration", "down")
     # dbmate / goose files hold both directions: only the up part runs.
     text = applied_text(content.text) if migration else content.text
-    if file.lang != "python" and _INCLUDE.search(text):
+    if file.lang != "python" and INCLUDE.search(text):
         return _sql_with_includes(file, text, migration, {}, included, problems,
-                                  root=config.root if config.rooted else None), text, None
+                                  reader), text, None
     if file.lang == "python":
         job = ParseJob(file.display, file.lang, text, migration)
         return parse_files([job], config)[0], text, None
@@ -188,7 +200,7 @@ def _without_query_tree(stmt: Statement) -> Statement:
 
 def _check_units(
     units: Sequence[Unit], jobs: int | None, progress: Progress | None
-) -> Iterator[tuple[list[Finding], dict[str, list[Any]], Suppressor]]:
+) -> Iterator[UnitResult]:
     workers = workers_for(units, jobs)
     done = 0
     if workers > 1:
@@ -227,7 +239,7 @@ def workers_for(units: Sequence[Unit], jobs: int | None) -> int:
 
 def _pool(
     units: Sequence[Unit], workers: int
-) -> Iterator[tuple[list[Finding], dict[str, list[Any]], Suppressor]]:
+) -> Iterator[UnitResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -238,9 +250,10 @@ def _pool(
         yield from pool.map(_check_unit, [units[i] for i in order], chunksize=1)
 
 
-def _check_unit(unit: Unit) -> tuple[list[Finding], dict[str, list[Any]], Suppressor]:
-    """One file's findings, what repository-wide rules scanned there, and its
-    suppression directives (for findings reported later, at the catalog's objects)."""
+def _check_unit(unit: Unit) -> UnitResult:
+    """One file's findings, what repository-wide rules scanned there, its suppression
+    directives (for findings reported later, at the catalog's objects), and the files
+    found changed since the schema pass read them."""
     from sqllint.check import Suppressor, check_file
 
     run = _RUN
@@ -253,20 +266,19 @@ def _check_unit(unit: Unit) -> tuple[list[Finding], dict[str, list[Any]], Suppre
     suppressor.learn(texts, stmts)
     kept = [f for f in found if suppressor.keep(f)]
     suppressor.ignores = []  # spent; the rest goes back to the parent
-    return kept, scanned, suppressor
+    return kept, scanned, suppressor, frozenset(run.reader.changed)
 
 
 def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, str]]:
     """A file's statements, parsed whole, numbered as the schema pass numbered them."""
     file = unit.file
-    content = _read(file, run.overrides, reading_root(run.config))
+    content = run.reader.text(file.path)
     texts = {file.display: content.text}
     migration = file.role in ("migration", "down")
     text = applied_text(content.text) if migration else content.text
     spans = unit.spans if len(text) == unit.size else None  # unless it changed since
-    if file.lang != "python" and _INCLUDE.search(text):
-        stmts = _sql_with_includes(file, text, migration, texts, set(), [],
-                                   root=run.config.root if run.config.rooted else None)
+    if file.lang != "python" and INCLUDE.search(text):
+        stmts = _sql_with_includes(file, text, migration, texts, set(), [], run.reader)
     elif len(text) > run.max_bytes and file.lang != "python":
         print(f"sqllint: note: {file.display} is {len(text) / 1e6:.0f} MB, over the "
               f"{run.max_bytes / 1e6:.0f} MB limit (SQLLINT_MAX_FILE_MB): checked for syntax "

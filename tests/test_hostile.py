@@ -283,3 +283,176 @@ def test_small_files_that_hang_ci_unterminated_begin_atomic() -> None:
     assert [p for _, p in stmts] == [True, False, True, False]
     assert stmts[0][0].endswith("END; END")
     assert stmts[3][0].startswith("CREATE PROCEDURE")  # unterminated: to the end
+
+
+# -- 3. stale answers from the cache -------------------------------------------------
+
+
+@pytest.fixture
+def cached(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SQLLINT_CACHE", "1")
+    monkeypatch.delenv("SQLLINT_CACHE_DIR", raising=False)
+    return repo
+
+
+def _rules(capsys: pytest.CaptureFixture[str], *argv: str) -> list[tuple[str, str, int]]:
+    code, out, _ = run(capsys, "check", "--format", "json", *argv, ".")
+    assert code in (0, 1)
+    return [(f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]]
+
+
+def test_stale_answers_included_files_not_in_cache_key(
+    cached: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (cached / "db").mkdir()
+    (cached / "db" / "schema.psql").write_text("\\ir tables.inc\n")
+    (cached / "db" / "tables.inc").write_text("CREATE TABLE t (id int, a int);\n")
+    (cached / "q.sql").write_text("SELECT id FROM t WHERE a = $1;\n")
+    assert ("SL103", "q.sql", 1) in _rules(capsys, "--select", "SL103")
+    (cached / "db" / "tables.inc").write_text(
+        "CREATE TABLE t (id int, a int);\nCREATE INDEX t_a ON t (a);\n")
+    assert _rules(capsys, "--select", "SL103") == []
+
+
+def test_stale_answers_file_rewritten_while_it_is_read(
+    cached: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqllint.cache
+
+    (cached / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    query = cached / "q.sql"
+    clean, dirty = "SELECT id FROM t WHERE id = 1;\n", "SELECT * FROM t;\n"
+    query.write_text(clean)
+    real_key = sqllint.cache.result_key
+
+    def key_then_save(*args: Any, **kwargs: Any) -> str:
+        key = real_key(*args, **kwargs)
+        query.write_text(dirty)  # an editor saves while sqllint reads
+        return key
+
+    monkeypatch.setattr(sqllint.cache, "result_key", key_then_save)
+    code, out, err = run(capsys, "check", "--format", "json", ".")
+    assert "q.sql changed while being read" in err
+    assert code == 1 and '"SL101"' in out  # what the run parsed: the saved content
+    monkeypatch.setattr(sqllint.cache, "result_key", real_key)
+    # Nothing was stored under the key of the bytes first read: the clean content gets
+    # its own answer, not the one of the content saved meanwhile.
+    query.write_text(clean)
+    assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
+    query.write_text(dirty)
+    assert ("SL101", "q.sql", 1) in _rules(capsys)
+    query.write_text(clean)  # and now from the cache: still the right answer
+    assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
+
+
+def test_flipped_byte_in_cached_parse_tree(
+    cached: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (cached / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (cached / "q.sql").write_text("SELECT * FROM t WHERE a = $1;\n")
+    # Python files' statements are cached with their parse trees (SQL files are parsed).
+    (cached / "app.py").write_text(
+        "def f(cur):\n    cur.execute('SELECT * FROM t WHERE a = %s', (1,))\n")
+    cold = _rules(capsys)
+    assert ("SL101", "app.py", 2) in cold
+    entries = [p for p in (cached / ".sqllint_cache").rglob("*.pickle")]
+    assert entries
+    damaged = 0
+    for entry in entries:
+        data = entry.read_bytes()
+        if b'Stmt":' in data:  # one flipped byte inside a stored parse tree
+            entry.write_bytes(data.replace(b'Stmt":', b'Stmt"\x3b', 1))
+            damaged += 1
+    assert damaged
+    for result in (cached / ".sqllint_cache").rglob("r*.pickle"):
+        result.unlink()  # so the run reads the damaged parse trees
+    assert _rules(capsys) == cold  # every damaged entry is a miss
+    for entry in entries:  # and the whole-run result: flipped, then truncated
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0x01
+        entry.write_bytes(bytes(data))
+    assert _rules(capsys) == cold
+    for entry in entries:
+        entry.write_bytes(b"")
+    assert _rules(capsys) == cold
+
+
+# -- 4. reading and writing outside the repository -----------------------------------
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path.parent / f"{tmp_path.name}-outside"
+    folder.mkdir()
+    (folder / "secret.sql").write_text("SELECT 'TOP-SECRET-TOKEN' FROM t;\n")
+    return folder
+
+
+def test_committed_symlink_to_a_secret_is_read_into_the_audit(
+    repo: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    (repo / "leak.sql").symlink_to(outside / "secret.sql")
+    (repo / "linked").symlink_to(outside, target_is_directory=True)
+    for argv in (["audit", "--format", "markdown", "."], ["check", "--format", "json", "."],
+                 ["check", "leak.sql"], ["statements", "."]):
+        _, out, _ = run(capsys, *argv)
+        assert "TOP-SECRET" not in out
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    problems = [(f["rule"], f["path"], f["message"]) for f in json.loads(out)["findings"]]
+    assert ("SL001", "leak.sql", "leads outside the project root: not read") in problems
+
+
+def test_include_of_etc_passwd_is_read_silently(
+    repo: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_text(
+        f"CREATE TABLE t (id int);\n\\i /etc/passwd\n\\ir ../{outside.name}/secret.sql\n")
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    found = [(f["rule"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    assert ("SL001", 2, "\\i /etc/passwd: leads outside the project root: not read") in found
+    assert any(rule == "SL001" and line == 3 for rule, line, _ in found)
+    assert "root:x:0" not in out and "TOP-SECRET" not in out
+
+
+def test_committed_cache_symlink_writes_anywhere(
+    cached: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = outside / "victim"
+    target.mkdir()
+    (cached / ".sqllint_cache").symlink_to(target, target_is_directory=True)
+    (cached / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    (cached / "q.sql").write_text("SELECT * FROM t;\n")
+    assert _rules(capsys)  # the run works, without a cache
+    assert list(target.iterdir()) == []
+    (cached / ".sqllint_cache").unlink()
+    (cached / ".sqllint_cache").mkdir()
+    (cached / ".sqllint_cache" / "v2").symlink_to(target, target_is_directory=True)
+    assert _rules(capsys)
+    assert list(target.iterdir()) == []
+
+
+# -- 7. silent truncation; 9. encodings ----------------------------------------------
+
+
+def test_nul_byte_after_the_first_8_kib_hides_sql(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    padding = "-- padding\n" * 1000  # > 8 KiB
+    (repo / "q.sql").write_bytes((padding + "SELECT 1;\x00\nDELETE FROM t;\n").encode())
+    code, out, _ = run(capsys, "check", "--format", "json", ".")
+    assert code == 1  # never a silent pass
+    assert [(f["rule"], f["path"]) for f in json.loads(out)["findings"]] == [("SL001", "q.sql")]
+
+
+def test_utf16_files_with_a_bom_are_called_binary(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_bytes("CREATE TABLE t (id int, a int);\n".encode("utf-16"))
+    (repo / "q.sql").write_bytes("SELECT * FROM t;\n".encode("utf-16-be").join(
+        [b"\xfe\xff", b""]))
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    rules = [(f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]]
+    assert ("SL101", "q.sql", 1) in rules
+    assert not any(rule == "SL001" for rule, _, _ in rules)

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from sqllint.confine import inside_root
 from sqllint.escape import visible
 from sqllint.model import Finding
 from sqllint.result import NO_SCHEMA, CheckResult
@@ -81,11 +82,14 @@ def _source_lines(path: str, cache: dict[str, list[str] | None]) -> list[str] | 
 
 
 def _followed_elsewhere(path: Path) -> bool:
+    """A symlink whose target lies outside the folder the run was started from: the run
+    did not read it (sqllint.confine), so its lines are not shown either."""
+    absolute = Path(os.path.abspath(path))
     try:
-        real = path.resolve()
-    except (OSError, RuntimeError):
+        linked = os.path.realpath(absolute) != str(absolute)
+    except (OSError, ValueError):
         return True
-    return real != Path(os.path.abspath(path)) and not real.is_relative_to(Path.cwd().resolve())
+    return linked and not inside_root(absolute, Path.cwd())
 
 
 def _frame(f: Finding, cache: dict[str, list[str] | None], style: Callable[..., str]

@@ -19,7 +19,8 @@ class FileText:
     encoding: str = "utf-8"
 
 
-def read_text(path: Path) -> FileText:
+def read_bytes(path: Path) -> bytes | FileText:
+    """The file's bytes, or a FileText saying why there are none."""
     try:
         # Never open a FIFO, socket or device: reading one blocks forever or never ends.
         st = path.stat()
@@ -29,14 +30,37 @@ def read_text(path: Path) -> FileText:
         if st.st_size > MAX_BYTES:
             return FileText("", f"file too large to lint ({st.st_size // 2**20} MB, "
                                 f"limit {MAX_BYTES // 2**20} MB)")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1)  # it may have grown since stat()
     except OSError as exc:
         return FileText("", f"cannot read file: {exc.strerror or exc}")
-    return decode(data)
+    except ValueError as exc:  # a NUL byte in the name
+        return FileText("", f"cannot read file: {exc}")
+
+
+def read_text(path: Path) -> FileText:
+    data = read_bytes(path)
+    return data if isinstance(data, FileText) else decode(data)
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 def decode(data: bytes) -> FileText:
-    if b"\x00" in data[:8192]:
+    """Text of a file: UTF-8 (a BOM is dropped), UTF-16/32 when a BOM says so, else
+    Windows-1252. A NUL anywhere makes it binary: PostgreSQL's parser stops at a NUL, so
+    SQL after one would go unlinted without a word."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError:
+                return FileText("", f"not valid {encoding.upper()} despite its byte order mark")
+            if "\x00" in text:
+                return FileText("", "binary file (NUL characters), not SQL")
+            return FileText(text, encoding=encoding)
+    if b"\x00" in data:
         return FileText("", "binary file (NUL bytes), not SQL")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
