@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqllint import analysis
@@ -239,7 +241,8 @@ class Suppressor:
         if not self.config.code_enabled(f.rule):
             return False
         path = f.location.path
-        if any(spec.match_file(path) and any(f.rule.startswith(c) or c == "ALL" for c in codes)
+        rel = _root_relative(path, self.config.root)
+        if any(spec.match_file(rel) and any(f.rule.startswith(c) or c == "ALL" for c in codes)
                for spec, codes in self.ignores):
             return False
         found = self.found.get(path)
@@ -268,6 +271,17 @@ class Suppressor:
             if found is not None:
                 yield from unused_findings(path, self.texts[path], found,
                                            self.used.get(path, set()), self.config.code_enabled)
+
+
+def _root_relative(path: str, root: Path) -> str:
+    """A finding's path (relative to the current folder) relative to the config root:
+    per-file-ignores globs are written from there, wherever sqllint is run from."""
+    absolute = os.path.abspath(path)
+    where = Path(os.path.realpath(os.path.dirname(absolute))) / os.path.basename(absolute)
+    try:
+        return where.relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return path
 
 
 def _statement_lines(statements: Sequence[Statement], path: str) -> dict[int, int]:

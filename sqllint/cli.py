@@ -40,7 +40,12 @@ def _workspaces(config_path: str | None, paths: Sequence[str], virtual: Sequence
     given = [Path(p) for p in paths] if paths else [Path(".")]
     for p in given:
         if not p.exists() and not p.is_symlink() and p not in virtual:
-            raise UserError(f"{p}: no such file or directory")
+            raise UserError(f"{visible(str(p))}: no such file or directory")
+        if p.is_symlink() and not p.exists():
+            try:
+                p.resolve(strict=False)
+            except (RuntimeError, OSError) as exc:  # a loop: a -> b -> a
+                raise UserError(f"{visible(str(p))}: symbolic link loop") from exc
     for option in ("select", "ignore"):
         _check_codes(f"--{option}", overrides.get(option) or ())
     try:
@@ -230,7 +235,13 @@ def _use_colour(flag: bool | None) -> bool:
 
 
 def _excluding(config: Config, exclude: str | None, extend: str | None) -> Config:
+    from sqllint.config import check_globs
+
     globs = config.exclude if exclude is None else _globs(exclude)
+    try:
+        check_globs("--exclude", "exclude", globs + _globs(extend))
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
     return replace(config, exclude=globs + _globs(extend))
 
 

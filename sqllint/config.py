@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 from sqllint.model import SEVERITY_RANK
 
@@ -132,7 +136,7 @@ def _has_sqllint_table(path: Path) -> bool:
         return False
     try:
         tool = tomllib.loads(text).get("tool")
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return True
     return isinstance(tool, dict) and "sqllint" in tool
 
@@ -154,18 +158,54 @@ def load_config(path: Path | None, start: Path | None = None) -> Config:
         path = find_config(where)
         if path is None:
             return unconfigured(where)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"invalid TOML in {path}: {exc}") from exc
-    table = raw.get("tool", {}).get("sqllint", {}) if path.name == "pyproject.toml" else raw
+    raw = _read_toml(path)
+    tool = raw.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table")
+    table = tool.get("sqllint", {}) if path.name == "pyproject.toml" else raw
     if path.name != "pyproject.toml" and "tool" in raw:
-        table = raw["tool"].get("sqllint", table)
+        table = tool.get("sqllint", table)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.sqllint] must be a table")
     return parse_config(table, root=path.parent.resolve(), source=path)
+
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML at ``path``: a regular file of at most 1 MiB (``--config /dev/zero`` is
+    refused, not read until memory runs out), or a one-line ConfigError."""
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"cannot read config {path}: not a regular file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {path}: {_first_line(exc)}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"invalid TOML in {path}: nested too deeply") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def check_globs(where: str, key: str, globs: Iterable[str]) -> None:
+    """Every glob compiles (``[z-a]`` or a lone ``!`` is an error now, not mid-run)."""
+    for glob in globs:
+        try:
+            pathspec.PathSpec.from_lines("gitignore", [glob]).match_file("x")
+        except Exception as exc:  # re.error, GitIgnorePatternError, ValueError …
+            raise ConfigError(f"{where}: '{key}': invalid glob {glob!r}: "
+                              f"{_first_line(exc)}") from exc
 
 
 def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) -> Config:
@@ -183,10 +223,10 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
         return tuple(value)
 
     fail_on = table.get("fail-on", "warning")
-    if fail_on not in SEVERITY_RANK:
+    if not isinstance(fail_on, str) or fail_on not in SEVERITY_RANK:
         raise ConfigError(f"{where}: 'fail-on' must be one of error, warning, info")
     version = table.get("postgres-version", 15)
-    if not isinstance(version, int) or not 9 <= version <= 30:
+    if not isinstance(version, int) or isinstance(version, bool) or not 9 <= version <= 30:
         raise ConfigError(f"{where}: 'postgres-version' must be a major version number like 15")
 
     pfi = table.get("per-file-ignores", {})
@@ -230,6 +270,11 @@ def parse_config(table: dict[str, Any], root: Path, source: Path | None = None) 
         isinstance(k, str) and k and isinstance(v, str) for k, v in placeholders.items()
     ):
         raise ConfigError(f"{where}: [tool.sqllint.placeholders] must map marker = \"text\"")
+
+    for key in ("exclude", "schema", "migrations"):
+        check_globs(where, key, strings(key))
+    check_globs(where, "per-file-ignores", (glob for glob, _ in per_file))
+    check_globs(where, "transactional-migrations", tm)
 
     return Config(
         root=root,

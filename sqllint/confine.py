@@ -26,14 +26,20 @@ def inside_root(path: Path, root: Path) -> bool:
 
 
 def readable(path: Path, root: Path, named: Collection[Path] = ()) -> bool:
-    """May a run read ``path``? Yes inside the root. A file the user named on the command
-    line by a path outside the root is theirs to read; a name inside the root whose
-    symlink leads out of it is not, whoever names it (pre-commit names every changed
-    file, committed symlinks included)."""
+    """May a run read ``path``? Yes inside the root. A path the user named on the command
+    line outside the root (by its own name, not through a symlink in the repository) is
+    theirs to read, and a named folder there is a root of its own. A name inside the root
+    whose symlink leads out of it is not readable, whoever names it (pre-commit names
+    every changed file, committed symlinks included)."""
     if inside_root(path, root):
         return True
     absolute = Path(os.path.abspath(path))
-    return absolute in named and not inside_root(absolute.parent, root)
+    for given in named:
+        if inside_root(given.parent, root):
+            continue  # named from inside the repository: the root's rule holds
+        if absolute == given or (given.is_dir() and inside_root(absolute, given)):
+            return True
+    return False
 
 
 OUTSIDE_ROOT = "leads outside the project root: not read"

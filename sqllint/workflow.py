@@ -131,7 +131,8 @@ def changed_lines(ref: str, start: Path) -> ChangedLines:
     current: Path | None = None
     for line in diff.splitlines():
         if line.startswith("+++ "):
-            name = line[4:]
+            # git ends the name with a TAB when it holds a space (as GNU diff does).
+            name = line[4:].removesuffix("\t")
             current = None if name == "/dev/null" else (top / _strip_prefix(name)).resolve()
             if current is not None:
                 out.setdefault(current, frozenset())

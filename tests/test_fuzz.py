@@ -6,10 +6,14 @@ Example counts are bounded so the whole module stays well under a minute in CI.
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pglast import parser as pg
 
 from sqllint.config import Config, SqlFunction
 from sqllint.model import Statement
@@ -136,3 +140,131 @@ def test_python_extractor_random_bytes(data: bytes) -> None:
     content = decode(data)
     if content.problem is None:
         _check_python("import psycopg\ncur.execute('" + content.text + "')\n" + content.text)
+
+
+# -- the whole CLI on generated projects ---------------------------------------------
+#
+# Projects built from real SQL (PostgreSQL's regression statements when the corpus is
+# there, the fixtures otherwise), wrapped in Python calls, interleaved with psql
+# meta-commands and hostile names. Every command must answer without an internal
+# error, the cache must not change an answer, and neither may the hash seed.
+
+CORPUS = REPO.parent / "shared" / "corpus" / "pg_regress"
+
+
+def _fragments() -> list[str]:
+    files = sorted(CORPUS.glob("*.sql"))[::4] if CORPUS.is_dir() else []
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files] or SQL_SAMPLES
+    out: list[str] = []
+    for text in texts:
+        blanked = sqlfile.blank_psql(text)
+        spans = sqlfile.split(blanked)
+        out.extend(blanked[s.start:s.end].strip() for s in spans[:40]
+                   if 10 < s.end - s.start < 400 and "\\" not in blanked[s.start:s.end])
+    return out or ["SELECT 1"]
+
+
+FRAGMENTS = _fragments()
+PSQL = ["\\set v 1", "SELECT :v, :'v';", "\\i schema.sql", "\\ir missing.sql",
+        "COPY t FROM stdin;\n1\tx;y\n\\.", "\\copy t from stdin\n2\n\\.", "SELECT 1 \\gset",
+        "\\if :v\nSELECT 2;\n\\endif", "BEGIN;", "COMMIT;"]
+HOSTILE = ["CREATE TABLE \"a`````b\" (\"@x [y](z) <i>\" int, \"c\nd\" text);",
+           "SELECT \"@x [y](z) <i>\" FROM \"a`````b\" WHERE \"c\nd\" = 'e';",
+           "CREATE TABLE t (id int, \"s ASC); DROP TABLE u; --\" text);",
+           "SELECT id FROM t WHERE \"s ASC); DROP TABLE u; --\" = $1 ORDER BY id LIMIT 5;",
+           "CREATE MATERIALIZED VIEW \"m); --\" AS SELECT 1 AS \"k\x1b[2J\";"]
+NAMES = ["q.sql", "my queries.sql", "we`ird.sql", "ü.sql", "x\u202e.sql"]
+statement_lists = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(PSQL),
+                                     st.sampled_from(HOSTILE)), min_size=1, max_size=12)
+
+
+def _python(stmts: list[str]) -> str:
+    lines = ["import psycopg\n", "def f(cur, table):\n"]
+    for i, sql in enumerate(stmts):
+        if i % 3 == 2:
+            lines.append("    cur.execute(f'SELECT * FROM {table} WHERE a = %s', (1,))\n")
+        lines.append(f"    cur.execute({sql!r})\n")
+    lines.append('    cur.execute("SELECT \\ud800 FROM t")\n')
+    return "".join(lines)
+
+
+def _project(root: Path, schema: list[str], queries: list[str], python: list[str],
+             name: str) -> None:
+    (root / ".git").mkdir()  # the project root
+    (root / "schema.sql").write_text("\n".join(schema) + "\n", encoding="utf-8")
+    (root / name).write_text("\n".join(queries) + "\n", encoding="utf-8")
+    (root / "app.py").write_text(_python(python), encoding="utf-8")
+
+
+def _cli(argv: list[str]) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    from sqllint.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    assert "internal error" not in err.getvalue() and "Traceback" not in err.getvalue(), (
+        argv, err.getvalue())
+    return code, out.getvalue()
+
+
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # what main() sets
+CLI_FUZZ = settings(max_examples=8, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
+
+
+@CLI_FUZZ
+@given(statement_lists, statement_lists, statement_lists, st.sampled_from(NAMES))
+def test_whole_cli_on_generated_projects(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+    schema: list[str], queries: list[str], python: list[str], name: str,
+) -> None:
+    root = tmp_path_factory.mktemp("project")
+    _project(root, schema, queries, python, name)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("SQLLINT_CACHE_DIR", raising=False)
+    runs = {}
+    for cache in ("0", "1", "1"):  # off, cold, warm
+        monkeypatch.setenv("SQLLINT_CACHE", cache)
+        code, out = _cli(["check", "--format", "json", "."])
+        assert code in (0, 1)
+        runs.setdefault(cache, []).append(json.loads(out))
+    assert runs["0"][0] == runs["1"][0] == runs["1"][1]
+    report = runs["0"][0]
+    for argv in (["check", "--format", "sarif", "."], ["audit", "--format", "markdown", "."],
+                 ["audit", "."], ["statements", "--format", "json", "."], ["statements", "."]):
+        code, out = _cli(argv)
+        assert code in (0, 1) and out
+    code, plan = _cli(["indexes", "."])
+    assert code == 0
+    kinds = [next(iter(s["stmt"])) for s in json.loads(pg.parse_sql_json(plan))["stmts"]]
+    # One CREATE INDEX per planned index (and the DROP of what it replaces), nothing else.
+    assert kinds.count("IndexStmt") == len(report["indexes"])
+    assert set(kinds) <= {"IndexStmt", "DropStmt"}
+
+
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(statement_lists, statement_lists, statement_lists)
+def test_same_output_under_two_hash_seeds(
+    tmp_path_factory: pytest.TempPathFactory, schema: list[str], queries: list[str],
+    python: list[str],
+) -> None:
+    import os
+    import subprocess
+
+    root = tmp_path_factory.mktemp("seeds")
+    _project(root, schema, queries, python, "q.sql")
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SQLLINT_CACHE": "0",
+               "PYTHONPATH": os.pathsep.join(sys.path)}
+        proc = subprocess.run([sys.executable, "-m", "sqllint.cli", "check", "--format",
+                               "json", "."], cwd=root, env=env, capture_output=True,
+                              timeout=300)
+        assert b"internal error" not in proc.stderr, proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]

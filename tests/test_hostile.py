@@ -456,3 +456,136 @@ def test_utf16_files_with_a_bom_are_called_binary(
     rules = [(f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]]
     assert ("SL101", "q.sql", 1) in rules
     assert not any(rule == "SL001" for rule, _, _ in rules)
+
+
+# -- 8. config the validation missed -------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [
+    "tool = 5\n",
+    '[tool.sqllint]\nfail-on = ["error"]\n',
+    '[tool.sqllint]\nexclude = ["[z-a]"]\n',
+    '[tool.sqllint]\nexclude = ["!"]\n',
+    '[tool.sqllint]\nschema = ["[z-a]"]\n',
+    '[tool.sqllint]\nmigrations = ["!"]\n',
+    '[tool.sqllint]\nper-file-ignores = {"[z-a]" = ["SL101"]}\n',
+    "[tool.sqllint]\na = " + "[" * 5000 + "]" * 5000 + "\n",
+])
+def test_internal_errors_instead_of_a_message_for_bad_config(
+    repo: Path, capsys: pytest.CaptureFixture[str], config: str
+) -> None:
+    (repo / "sqllint.toml").write_text(config)
+    (repo / "q.sql").write_text("SELECT 1;\n")
+    code = main(["check", "."])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("sqllint: ") and len(err.strip().splitlines()) == 1
+    assert "internal error" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "loop"],
+    ["check", "--config", "/dev/zero", "."],
+    ["check", "--exclude", "[z-a]", "."],
+])
+def test_internal_errors_instead_of_a_message_for_bad_arguments(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    (repo / "loop").symlink_to("loop2")
+    (repo / "loop2").symlink_to("loop")
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "internal error" not in err
+
+
+# -- 9. smaller defects --------------------------------------------------------------
+
+
+def test_diff_drops_findings_in_files_whose_name_has_a_space(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / "my queries.sql").write_text("SELECT id FROM t WHERE id = 1;\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "base")
+    (repo / "my queries.sql").write_text("SELECT id FROM t WHERE id = 1;\nSELECT * FROM t;\n")
+    _, out, _ = run(capsys, "check", "--format", "json", "--diff", "HEAD", ".")
+    assert [(f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]
+            if f["rule"] == "SL101"] == [("SL101", "my queries.sql", 2)]
+
+
+def test_per_file_ignores_matched_relative_to_the_current_directory(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[tool.sqllint]\nper-file-ignores = {"db/legacy/*.sql" = ["SL101"]}\n')
+    (repo / "db" / "legacy").mkdir(parents=True)
+    (repo / "db" / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / "db" / "legacy" / "old.sql").write_text("SELECT * FROM t;\n")
+    (repo / "db" / "new.sql").write_text("SELECT * FROM t;\n")
+    monkeypatch.chdir(repo / "db")  # run from a subfolder: globs still from the root
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    assert [(f["rule"], f["path"]) for f in json.loads(out)["findings"]
+            if f["rule"] == "SL101"] == [("SL101", "new.sql")]
+
+
+# -- acceptance: nothing outside the root is opened ----------------------------------
+
+TRACE = r"""
+import os, sys
+opened = []
+def hook(event, args):
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.fsdecode(args[0]))
+sys.addaudithook(hook)
+from sqllint.cli import main
+code = main(sys.argv[2:])
+with open(sys.argv[1], "w", encoding="utf-8", errors="backslashreplace") as out:
+    out.write("\n".join(opened))
+sys.exit(0 if code in (0, 1) else code)
+"""
+
+
+def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path) -> None:
+    import sqllint
+
+    (repo / ".git").mkdir()
+    (repo / "db").mkdir()
+    (repo / "db" / "schema.sql").write_text(
+        f"CREATE TABLE t (id int, a int);\n\\i /etc/passwd\n\\ir ../../{outside.name}/x.sql\n"
+        f"\\ir ../leak.sql\n")
+    (repo / "leak.sql").symlink_to(outside / "secret.sql")
+    (repo / "linked").symlink_to(outside, target_is_directory=True)
+    (repo / ".sqllint_cache").symlink_to(outside, target_is_directory=True)
+    (repo / "q.sql").write_text("SELECT * FROM t WHERE a = 1;\n")
+    (repo / "app.py").write_text("def f(cur):\n    cur.execute('SELECT a FROM t')\n")
+    allowed = [str(Path(p).resolve()) for p in (
+        repo, sys.prefix, sys.base_prefix, Path(sqllint.__file__).parent, *sys.path) if p]
+    allowed += ["/dev/", "/proc/", "/sys/", "/usr/", "/etc/ld.so", "/etc/localtime",
+                "/etc/os-release", str(Path(os.devnull))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "SQLLINT_CACHE": "1"}
+    env.pop("SQLLINT_CACHE_DIR", None)
+    trace = repo.parent / f"{repo.name}-trace.txt"
+    allowed.append(str(trace.resolve()))
+    for argv in (["check", "."], ["check", "--format", "sarif", "."], ["check", "leak.sql"],
+                 ["audit", "--format", "markdown", "."], ["audit", "."], ["statements", "."],
+                 ["indexes", "."], ["schema", "."]):
+        proc = subprocess.run([sys.executable, "-c", TRACE, str(trace), *argv], cwd=repo,
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        opened = {str(Path(os.path.abspath(p)).resolve()) for p in
+                  trace.read_text(encoding="utf-8").splitlines() if p}
+        assert opened, "the trace saw nothing: the hook is broken"
+        stray = sorted(p for p in opened if not any(
+            p == a or p.startswith(a.rstrip("/") + "/") or (a.endswith("/") and p.startswith(a))
+            for a in allowed))
+        assert stray == [], (argv, stray)
+        assert not any(p.startswith(str(outside.resolve())) for p in opened), argv
+        assert "/etc/passwd" not in opened
+    assert list(outside.iterdir()) == [outside / "secret.sql"]  # nothing written there
