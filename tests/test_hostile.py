@@ -552,9 +552,39 @@ sys.exit(0 if code in (0, 1) else code)
 """
 
 
-def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path) -> None:
+def _allowed() -> list[str]:
     import sqllint
 
+    allowed = [str(Path(p).resolve()) for p in (
+        sys.prefix, sys.base_prefix, Path(sqllint.__file__).parent, *sys.path) if p]
+    return allowed + ["/dev/", "/proc/", "/sys/", "/usr/", "/etc/ld.so", "/etc/localtime",
+                      "/etc/os-release", str(Path(os.devnull))]
+
+
+def _stray(opened: set[str], allowed: list[str]) -> list[str]:
+    return sorted(p for p in opened if not any(
+        p == a or p.startswith(a.rstrip("/") + "/") or (a.endswith("/") and p.startswith(a))
+        for a in allowed))
+
+
+def test_buffer_named_outside_any_project_reads_the_whole_disk(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"  # no config, no VCS: no project root
+    scratch.mkdir()
+    trace = tmp_path / "trace.txt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "SQLLINT_CACHE": "1"}
+    env.pop("SQLLINT_CACHE_DIR", None)
+    proc = subprocess.run([sys.executable, "-c", TRACE, str(trace), "check",
+                           "--stdin-filename", "/x.sql", "-"], cwd=scratch, env=env,
+                          input="SELECT * FROM t;\n", capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    opened = {str(Path(os.path.abspath(p)).resolve())
+              for p in trace.read_text(encoding="utf-8").splitlines() if p}
+    assert _stray(opened, [*_allowed(), str(scratch), str(trace)]) == []
+    assert not (scratch / ".sqllint_cache").exists() and not Path("/.sqllint_cache").exists()
+
+
+def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path) -> None:
     (repo / ".git").mkdir()
     (repo / "db").mkdir()
     (repo / "db" / "schema.sql").write_text(
@@ -565,10 +595,7 @@ def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path)
     (repo / ".sqllint_cache").symlink_to(outside, target_is_directory=True)
     (repo / "q.sql").write_text("SELECT * FROM t WHERE a = 1;\n")
     (repo / "app.py").write_text("def f(cur):\n    cur.execute('SELECT a FROM t')\n")
-    allowed = [str(Path(p).resolve()) for p in (
-        repo, sys.prefix, sys.base_prefix, Path(sqllint.__file__).parent, *sys.path) if p]
-    allowed += ["/dev/", "/proc/", "/sys/", "/usr/", "/etc/ld.so", "/etc/localtime",
-                "/etc/os-release", str(Path(os.devnull))]
+    allowed = [str(repo.resolve()), *_allowed()]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "SQLLINT_CACHE": "1"}
     env.pop("SQLLINT_CACHE_DIR", None)
     trace = repo.parent / f"{repo.name}-trace.txt"
@@ -582,10 +609,7 @@ def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path)
         opened = {str(Path(os.path.abspath(p)).resolve()) for p in
                   trace.read_text(encoding="utf-8").splitlines() if p}
         assert opened, "the trace saw nothing: the hook is broken"
-        stray = sorted(p for p in opened if not any(
-            p == a or p.startswith(a.rstrip("/") + "/") or (a.endswith("/") and p.startswith(a))
-            for a in allowed))
-        assert stray == [], (argv, stray)
+        assert _stray(opened, allowed) == [], argv
         assert not any(p.startswith(str(outside.resolve())) for p in opened), argv
         assert "/etc/passwd" not in opened
     assert list(outside.iterdir()) == [outside / "secret.sql"]  # nothing written there
