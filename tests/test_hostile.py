@@ -613,3 +613,13 @@ def test_no_run_reads_a_path_outside_the_project_root(repo: Path, outside: Path)
         assert not any(p.startswith(str(outside.resolve())) for p in opened), argv
         assert "/etc/passwd" not in opened
     assert list(outside.iterdir()) == [outside / "secret.sql"]  # nothing written there
+
+
+def test_valid_toml_spellings_are_silently_ignored(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "pyproject.toml").write_text('[tool]\nsqllint = { select = ["SL101"] }\n')
+    (repo / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    (repo / "q.sql").write_text("SELECT * FROM t;\n")
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"SL101"}
