@@ -395,7 +395,7 @@ def test_committed_symlink_to_a_secret_is_read_into_the_audit(
     (repo / "leak.sql").symlink_to(outside / "secret.sql")
     (repo / "linked").symlink_to(outside, target_is_directory=True)
     for argv in (["audit", "--format", "markdown", "."], ["check", "--format", "json", "."],
-                 ["check", "leak.sql"], ["statements", "."]):
+                 ["check", "leak.sql"], ["check", "--show-source", "."], ["statements", "."]):
         _, out, _ = run(capsys, *argv)
         assert "TOP-SECRET" not in out
     _, out, _ = run(capsys, "check", "--format", "json", ".")
