@@ -37,8 +37,8 @@ from sqllint.migrations.sqledit import token_spans
 from sqllint.migrations.steps import Step, outside_transaction_after, reported
 from sqllint.migrations.transactions import out_of_transaction_recipe
 from sqllint.model import Finding, Fix
-from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import names, quote_ident
+from sqllint.rules.base import Context, finding, generated, normalized
+from sqllint.sqltext import checked_sql, names, quote_ident
 
 CODE = "SL302"
 NAME = "drop-index-non-concurrently"
@@ -89,7 +89,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                        f"{out_of_transaction_recipe(step.layout)}")
             loc = step.stmt.location(max(at, 0), at + len(parts[-1]) if at >= 0 else None)
             yield finding(__name__, loc, message,
-                          suggestion=f"DROP INDEX CONCURRENTLY {exists}{name};",
+                          suggestion=generated(
+                              checked_sql, f"DROP INDEX CONCURRENTLY {exists}{name};", "DropStmt"),
                           statement=normalized(step.stmt.sql),
                           table=index.table.removeprefix("public.") if index else "",
                           fix=_fix(ctx, step, node))

@@ -41,8 +41,8 @@ from sqllint.migrations.sqledit import relation
 from sqllint.migrations.steps import Step, reported
 from sqllint.migrations.volatility import extension_data, typname
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import dict_nodes, names, quote_ident
+from sqllint.rules.base import Context, finding, generated, normalized
+from sqllint.sqltext import checked_sql, dict_nodes, names, quote_ident
 
 CODE = "SL310"
 NAME = "missing-extension"
@@ -81,7 +81,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                        f"statement fails on a fresh database with \"{error}\"; create the "
                        f"extension first")
             yield finding(__name__, step.stmt.location(offset), message,
-                          suggestion=f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};",
+                          suggestion=generated(
+                              checked_sql,
+                              f"CREATE EXTENSION IF NOT EXISTS {quote_ident(extension)};",
+                              "CreateExtensionStmt"),
                           statement=normalized(step.stmt.sql))
 
 

@@ -27,8 +27,8 @@ from collections.abc import Iterator
 
 from sqllint.catalog.model import Index
 from sqllint.model import Finding
-from sqllint.rules.base import Context, finding, origin_location
-from sqllint.sqltext import quote_ident
+from sqllint.rules.base import Context, finding, generated, origin_location
+from sqllint.sqltext import checked_sql, quote_ident
 
 CODE = "SL204"
 NAME = "redundant-index"
@@ -97,6 +97,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 origin_location(index.origin),
                 f"index {index.name} on {table.display} ({', '.join(k.text for k in index.keys)})"
                 f" {what} {other.name} ({', '.join(k.text for k in other.keys)}); drop it",
-                suggestion=f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)};",
+                suggestion=generated(checked_sql,
+                                     f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)};",
+                                     "DropStmt"),
                 table=table.display,
             )
