@@ -427,6 +427,7 @@ def indexes(paths: tuple[str, ...], config_path: str | None, out: str | None,
 
 def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
     from sqllint.report.plan_files import PlanFileError, detect_tool, plan_files
+    from sqllint.sqltext import UnsafeSQL
 
     folder.mkdir(parents=True, exist_ok=True)
     chosen = tool or detect_tool(folder)
@@ -434,6 +435,8 @@ def _write_plan_files(result: Any, folder: Path, tool: str | None) -> None:
         files = plan_files(result.indexes, folder, chosen)  # type: ignore[arg-type]
     except PlanFileError as exc:
         raise UserError(str(exc)) from exc
+    except UnsafeSQL as exc:  # never reached while every name is quoted: a last guard
+        raise UserError(f"refusing to write the index plan: {exc}") from exc
     for plan_file in files:
         _write(str(folder / plan_file.name), plan_file.text)
     click.echo(f"wrote {len(result.indexes)} index(es) as {len(files)} {chosen} file(s) "

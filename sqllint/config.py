@@ -129,9 +129,13 @@ def _has_sqllint_table(path: Path) -> bool:
     ``sqllint = {…}``, dotted keys). A pyproject.toml that is not valid TOML is ours
     when it mentions sqllint, so that loading it reports the error."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return False
+    if len(data) > MAX_CONFIG_BYTES:
+        return b"sqllint" in data  # loading it says it is too large
+    text = data.decode("utf-8", errors="replace")
     if "sqllint" not in text:
         return False
     try:

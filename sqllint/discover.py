@@ -16,7 +16,7 @@ import pathspec
 
 from sqllint.config import Config, find_vcs_root
 from sqllint.escape import visible
-from sqllint.reading import Reader
+from sqllint.reading import Reader, sidecar_text
 
 Role = Literal["migration", "down", "schema", "source"]
 Lang = Literal["sql", "python"]
@@ -167,7 +167,7 @@ def _sqitch(path: Path) -> tuple[Role, tuple[int, ...]] | None:
             return "down", ()
         change = Path(*parts[depth + 1:]).as_posix()
         change = change[: -len(path.suffix)] if path.suffix else change
-        order = _sqitch_plan(plan.resolve())
+        order = _sqitch_plan(Path(os.path.abspath(plan)))
         return "migration", (order[change],) if change in order else LAST
     return None
 
@@ -176,10 +176,7 @@ def _sqitch(path: Path) -> tuple[Role, tuple[int, ...]] | None:
 def _sqitch_plan(plan: Path) -> dict[str, int]:
     """Deploy script name → position in the plan. A reworked change's earlier versions
     are deployed from ``<name>@<tag>.sql``, the tag being the first one after them."""
-    try:
-        lines = plan.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
+    lines = (sidecar_text(plan, plan.parent) or "").splitlines()
     items = [line.split()[0] for line in map(str.strip, lines)
              if line and not line.startswith(("%", "#"))]
     out: dict[str, int] = {}
@@ -216,9 +213,8 @@ def _alembic_chain(folder: Path) -> dict[str, int]:
     parents: dict[str, tuple[str, ...]] = {}
     files: dict[str, str] = {}
     for file in sorted(folder.glob("*.py")):
-        try:
-            text = file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = sidecar_text(file, folder)
+        if text is None:
             continue
         values = {bool(m.group(1)): m.group(2) for m in _REVISION.finditer(text)}
         if False not in values:
@@ -350,10 +346,10 @@ def _walk(top: Path, config: Config, everything: bool = False) -> Iterator[Path]
 def _add_gitignore(folder: Path, ignores: list[tuple[Path, Any]]) -> None:
     gitignore = folder / ".gitignore"
     if gitignore.is_file():
-        try:
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+        text = sidecar_text(gitignore, folder)
+        if text is None:
             return
+        lines = text.splitlines()
         ignores.append((folder, pathspec.PathSpec.from_lines("gitignore", lines)))
 
 
@@ -512,7 +508,12 @@ def input_files(
     paths: Iterable[Path], config: Config, reader: Reader
 ) -> list[tuple[str, bool, bytes]]:
     """What a run reads: (display path, is a target, sha256 of the content) of every
-    file, and of every file a SQL file includes (the answer depends on those too)."""
+    file, of every file a SQL file includes and of every migration's sidecar (diesel's
+    metadata.toml, Flyway's .conf): the answer depends on those too."""
+    import hashlib
+
+    from sqllint.migrations.transactions import sidecar, sidecar_path
+
     out = []
     seen: set[Path] = set()
     for file in discover(paths, config, virtual=reader.overrides):
@@ -521,6 +522,11 @@ def input_files(
             out.append((file.display, file.target, b""))
             continue
         out.append((file.display, file.target, reader.digest(file.path)))
+        side = sidecar_path(file.display) if file.role in ("migration", "down") else None
+        if side is not None:
+            text = sidecar(file.display, config)
+            data = b"\x00none" if text is None else text.encode("utf-8", "surrogatepass")
+            out.append((display_path(side), False, hashlib.sha256(data).digest()))
         if file.lang == "sql":
             for target in reader.included(file.path):
                 if target not in seen:

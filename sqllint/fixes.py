@@ -75,12 +75,13 @@ def make_edit(texts: Mapping[str, str], stmt: Statement, start: int, end: int,
 
 
 def fix_of(title: str, edits: Iterable[Edit | None], *, safe: bool,
-           statements: int = 0) -> Fix | None:
-    """A fix of these edits, or ``None`` when one of them could not be made."""
+           adds: tuple[str, ...] = ()) -> Fix | None:
+    """A fix of these edits (adding statements of the node types ``adds``), or ``None``
+    when one of them could not be made."""
     made = list(edits)
     if not made or any(e is None for e in made):
         return None
-    return Fix(title, tuple(e for e in made if e is not None), safe, statements)
+    return Fix(title, tuple(e for e in made if e is not None), safe, adds)
 
 
 def wanted(finding: Finding, unsafe: bool) -> bool:
@@ -99,7 +100,7 @@ def apply_fixes(path: str, text: str, findings: Sequence[Finding]) -> Applied:
     index = LineStarts(text)
     taken: list[tuple[int, int, str]] = []
     applied: list[Finding] = []
-    added = 0
+    added: Counter[str | None] = Counter()
     for finding in sorted(findings, key=Finding.sort_key):
         fix = finding.fix
         if fix is None:
@@ -110,7 +111,7 @@ def apply_fixes(path: str, text: str, findings: Sequence[Finding]) -> Applied:
             continue  # the next run fixes it
         taken.extend(spans)
         applied.append(finding)
-        added += fix.statements
+        added.update(fix.adds)
     if not applied:
         return Applied(text, ())
     new = text
@@ -130,8 +131,9 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _statements(path: str, text: str) -> list[tuple[int, int, str | None]]:
-    """(start offset, end offset, fingerprint or None when it does not parse) per statement."""
+def _statements(path: str, text: str) -> list[tuple[int, int, str | None, str | None]]:
+    """(start offset, end offset, fingerprint or None when it does not parse, node type)
+    per statement."""
     from sqllint.sources import sqlfile
 
     index = LineStarts(text)
@@ -143,21 +145,28 @@ def _statements(path: str, text: str) -> list[tuple[int, int, str | None]]:
             fp = pg.fingerprint(stmt.sql) if stmt.node is not None else None
         except PgError:
             fp = None
-        out.append((start, end, fp))
+        out.append((start, end, fp, stmt.node_type if stmt.node is not None else None))
     return out
 
 
 def _reparse_problem(path: str, old: str, new: str, spans: list[tuple[int, int]],
-                     added: int) -> str:
+                     added: Counter[str | None]) -> str:
+    """Why the fixed text is refused, or "": it must re-parse as exactly the statements
+    expected, as generated SQL must (sqltext.checked_sql): those it held, each edited one
+    of the same node type, plus those the fixes add; no new parse error; every statement
+    the fixes do not touch unchanged."""
     before, after = _statements(path, old), _statements(path, new)
-    if len(after) != len(before) + added:
-        return (f"expected {len(before) + added} statements after fixing, "
-                f"found {len(after)}")
-    if sum(fp is None for *_, fp in after) > sum(fp is None for *_, fp in before):
+    expected = len(before) + sum(added.values())
+    if len(after) != expected:
+        return f"expected {expected} statements after fixing, found {len(after)}"
+    if sum(fp is None for _, _, fp, _ in after) > sum(fp is None for _, _, fp, _ in before):
         return "a fixed statement does not parse"
-    untouched = Counter(fp for start, end, fp in before
+    kinds = Counter(kind for *_, kind in before) + added
+    if Counter(kind for *_, kind in after) != kinds:
+        return "a fixed statement is not the kind of statement it was"
+    untouched = Counter(fp for start, end, fp, _ in before
                         if not any(s <= end and e >= start for s, e in spans))
-    have = Counter(fp for *_, fp in after)
+    have = Counter(fp for _, _, fp, _ in after)
     if untouched - have:
         return "a statement the fixes do not touch changed"
     return ""

@@ -139,14 +139,15 @@ class Fix:
     """A textual fix of one finding: edits in its file, applied together or not at all.
 
     ``safe`` fixes keep what the file does (``--fix``); the others change behaviour or
-    need a step the tool cannot take (``--unsafe-fixes``). ``statements`` is how many
-    statements the fix adds to the file (re-parsing checks it).
+    need a step the tool cannot take (``--unsafe-fixes``). ``adds`` are the node types
+    of the statements the fix adds to the file, in order; every statement it edits keeps
+    its type (re-parsing checks both, sqllint.fixes).
     """
 
     title: str
     edits: tuple[Edit, ...]
     safe: bool = True
-    statements: int = 0
+    adds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

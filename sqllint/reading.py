@@ -20,13 +20,25 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqllint.confine import OUTSIDE_ROOT, readable
+from sqllint.confine import OUTSIDE_ROOT, inside_root, readable
 from sqllint.sources.text import FileText, decode, read_bytes
 
 # psql includes: \i and \include (relative to the current folder, as psql runs them from
 # the project), \ir and \include_relative (relative to the including file).
 INCLUDE = re.compile(r"^[ \t]*\\(i|ir|include|include_relative)[ \t]+(\S+)[ \t]*$", re.M)
 MAX_INCLUDE_DEPTH = 16
+SIDECAR_BYTES = 1 << 20
+
+
+def sidecar_text(path: Path, *roots: Path) -> str | None:
+    """A small file that says how others are read or run (a diesel ``metadata.toml``, a
+    Flyway ``.sql.conf``, ``sqitch.plan``, a ``.gitignore``, an Alembic revision): its
+    text when it is a regular file of at most 1 MiB inside one of ``roots``, else None.
+    A committed symlink to a secret, a device or a huge file is never read."""
+    if not any(inside_root(path, root) for root in roots):
+        return None
+    data = read_bytes(path, limit=SIDECAR_BYTES)
+    return None if isinstance(data, FileText) else decode(data).text
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ default per path. On top of that, explicit ``BEGIN`` … ``COMMIT`` in the file 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pathspec
 from sqllint.config import Config
 from sqllint.migrations.sqledit import option_enabled
 from sqllint.model import Statement
+from sqllint.reading import sidecar_text
 
 Runner = Literal["flyway", "golang-migrate", "diesel", "alembic", "django", "configured",
                  "plain"]
@@ -58,17 +60,15 @@ def layout(path: str, config: Config, text: str = "") -> Layout:
     if configured is not None:
         return Layout("configured", "wrapped" if configured else "autocommit")
     if _FLYWAY.match(name):
-        if _FLYWAY_NO_TX.search(text[:2000]) or _flyway_conf_says_no(path):
+        if _FLYWAY_NO_TX.search(text[:2000]) or _FLYWAY_NO_TX.search(
+                sidecar(path, config) or ""):
             return Layout("flyway", "autocommit")
         return Layout("flyway", "flyway")
     if _GOLANG.match(name):
         return Layout("golang-migrate", "one-query")
     if name in ("up.sql", "down.sql") and _DIESEL_DIR.match(Path(path).parent.name):
-        meta = Path(path).parent / "metadata.toml"
-        try:
-            no_tx = meta.is_file() and bool(_DIESEL_NO_TX.search(meta.read_text(errors="replace")))
-        except OSError:
-            no_tx = False
+        meta = sidecar(path, config)
+        no_tx = meta is not None and bool(_DIESEL_NO_TX.search(meta))
         return Layout("diesel", "one-query" if no_tx else "batch")
     if name.endswith(".py"):
         parts = {p.lower() for p in Path(path).parts[:-1]}
@@ -96,12 +96,25 @@ def _relative(path: str, config: Config) -> str:
         return path
 
 
-def _flyway_conf_says_no(path: str) -> bool:
-    conf = Path(path + ".conf")
-    try:
-        return conf.is_file() and bool(_FLYWAY_NO_TX.search(conf.read_text(errors="replace")))
-    except OSError:
-        return False
+def sidecar_path(path: str) -> Path | None:
+    """The file beside a migration that says whether its tool wraps it in a transaction:
+    diesel's ``metadata.toml``, Flyway's ``<script>.sql.conf``."""
+    where = Path(path)
+    if _FLYWAY.match(where.name):
+        return Path(path + ".conf")
+    if where.name in ("up.sql", "down.sql") and _DIESEL_DIR.match(where.parent.name):
+        return where.parent / "metadata.toml"
+    return None
+
+
+def sidecar(path: str, config: Config) -> str | None:
+    """The text of ``path``'s sidecar (``sidecar_path``), read as every file is: inside
+    the project root (or the migration's own folder, for one named outside it), at most
+    1 MiB (sqllint.reading)."""
+    side = sidecar_path(path)
+    if side is None:
+        return None
+    return sidecar_text(side, config.root, Path(os.path.abspath(path)).parent)
 
 
 def needs_no_transaction(stmt: Statement) -> str | None:

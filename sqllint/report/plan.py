@@ -44,7 +44,8 @@ def plan_text(indexes: Sequence[PlannedIndex]) -> str:
 
 
 def drop_index(table: str, name: str) -> str:
-    """``DROP INDEX CONCURRENTLY`` of an index of ``table`` (in the table's schema)."""
+    """``DROP INDEX CONCURRENTLY`` of an index of ``table`` (in the table's schema),
+    re-parsed as that one statement (every plan format writes it)."""
     schema = table.rpartition(".")[0]
     target = f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
-    return f"DROP INDEX CONCURRENTLY IF EXISTS {target};"
+    return checked_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {target};", "DropStmt")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqllint import __version__
+from sqllint.reading import sidecar_text
 from sqllint.report.plan import drop_index
 from sqllint.result import PlannedIndex
 
@@ -271,10 +272,9 @@ def _names(folder: Path) -> list[str]:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    """A migration already in the folder the plan goes to (its tool, its revision ids):
+    read as sidecars are, never through a symlink out of that folder."""
+    return sidecar_text(path, path.parent) or ""
 
 
 def _numbered(names: list[str]) -> bool:

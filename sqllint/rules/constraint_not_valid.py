@@ -147,7 +147,7 @@ def _fix(ctx: Context, step: Step, rel: dict[str, Any], cons: dict[str, Any]) ->
     title = "Add the constraint NOT VALID, then VALIDATE CONSTRAINT" + (
         "" if alone else " (move VALIDATE to a later migration: this one runs in a "
         "transaction)")
-    return fix_of(title, edits, safe=alone, statements=1)
+    return fix_of(title, edits, safe=alone, adds=("AlterTableStmt",))
 
 
 def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],

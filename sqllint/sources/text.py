@@ -19,19 +19,23 @@ class FileText:
     encoding: str = "utf-8"
 
 
-def read_bytes(path: Path) -> bytes | FileText:
-    """The file's bytes, or a FileText saying why there are none."""
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes | FileText:
+    """The file's bytes, or a FileText saying why there are none (not a regular file,
+    more than ``limit`` bytes, unreadable)."""
     try:
         # Never open a FIFO, socket or device: reading one blocks forever or never ends.
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
             kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             return FileText("", f"cannot read file: {kind}")
-        if st.st_size > MAX_BYTES:
+        if st.st_size > limit:
             return FileText("", f"file too large to lint ({st.st_size // 2**20} MB, "
-                                f"limit {MAX_BYTES // 2**20} MB)")
+                                f"limit {limit // 2**20} MB)")
         with open(path, "rb") as handle:
-            return handle.read(MAX_BYTES + 1)  # it may have grown since stat()
+            data = handle.read(limit + 1)  # it may have grown since stat()
+        if len(data) > limit:
+            return FileText("", f"file too large to lint (over {limit // 2**20} MB)")
+        return data
     except OSError as exc:
         return FileText("", f"cannot read file: {exc.strerror or exc}")
     except ValueError as exc:  # a NUL byte in the name
