@@ -144,27 +144,14 @@ def test_python_extractor_random_bytes(data: bytes) -> None:
 
 # -- the whole CLI on generated projects ---------------------------------------------
 #
-# Projects built from real SQL (PostgreSQL's regression statements when the corpus is
-# there, the fixtures otherwise), wrapped in Python calls, interleaved with psql
-# meta-commands and hostile names. Every command must answer without an internal
-# error, the cache must not change an answer, and neither may the hash seed.
+# Projects built from real SQL (short statements of PostgreSQL's regression tests,
+# tests/data/pg_regress_fragments.json, written by scripts/pg_regress_fragments.py from
+# the corpus so that CI has them too), wrapped in Python calls, interleaved with psql
+# meta-commands and hostile names. Every command must answer without an internal error,
+# the cache must not change an answer, and neither may the hash seed.
 
-CORPUS = REPO.parent / "shared" / "corpus" / "pg_regress"
-
-
-def _fragments() -> list[str]:
-    files = sorted(CORPUS.glob("*.sql"))[::4] if CORPUS.is_dir() else []
-    texts = [p.read_text(encoding="utf-8", errors="replace") for p in files] or SQL_SAMPLES
-    out: list[str] = []
-    for text in texts:
-        blanked = sqlfile.blank_psql(text)
-        spans = sqlfile.split(blanked)
-        out.extend(blanked[s.start:s.end].strip() for s in spans[:40]
-                   if 10 < s.end - s.start < 400 and "\\" not in blanked[s.start:s.end])
-    return out or ["SELECT 1"]
-
-
-FRAGMENTS = _fragments()
+FRAGMENTS = json.loads((REPO / "tests" / "data" / "pg_regress_fragments.json").read_text(
+    encoding="utf-8"))["fragments"]
 PSQL = ["\\set v 1", "SELECT :v, :'v';", "\\i schema.sql", "\\ir missing.sql",
         "COPY t FROM stdin;\n1\tx;y\n\\.", "\\copy t from stdin\n2\n\\.", "SELECT 1 \\gset",
         "\\if :v\nSELECT 2;\n\\endif", "BEGIN;", "COMMIT;"]
@@ -211,6 +198,21 @@ def _cli(argv: list[str]) -> tuple[int, str]:
 
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # what main() sets
+# Every format a run is compared in: cache on and off, two hash seeds.
+SEEDED = [["check", "--format", "json", "."], ["check", "--format", "sarif", "."],
+          ["audit", "--format", "markdown", "."], ["statements", "--format", "json", "."],
+          ["indexes", "."]]
+SEEDED_RUN = """
+import contextlib, io, json, sys
+from sqllint.cli import main
+outputs = []
+for argv in json.loads(sys.argv[1]):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    outputs.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(outputs))
+"""
 CLI_FUZZ = settings(max_examples=8, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
@@ -226,18 +228,20 @@ def test_whole_cli_on_generated_projects(
     _project(root, schema, queries, python, name)
     monkeypatch.chdir(root)
     monkeypatch.delenv("SQLLINT_CACHE_DIR", raising=False)
-    runs = {}
-    for cache in ("0", "1", "1"):  # off, cold, warm
+    runs: dict[str, list[tuple[str, ...]]] = {}
+    for cache in ("0", "1", "1"):  # off, cold, warm: the same answers
         monkeypatch.setenv("SQLLINT_CACHE", cache)
-        code, out = _cli(["check", "--format", "json", "."])
-        assert code in (0, 1)
-        runs.setdefault(cache, []).append(json.loads(out))
+        outputs = []
+        for argv in SEEDED:
+            code, out = _cli(argv)
+            assert code in (0, 1) and out, argv
+            outputs.append(out)
+        runs.setdefault(cache, []).append(tuple(outputs))
     assert runs["0"][0] == runs["1"][0] == runs["1"][1]
-    report = runs["0"][0]
-    for argv in (["check", "--format", "sarif", "."], ["audit", "--format", "markdown", "."],
-                 ["audit", "."], ["statements", "--format", "json", "."], ["statements", "."]):
-        code, out = _cli(argv)
-        assert code in (0, 1) and out
+    report = json.loads(runs["0"][0][0])
+    for argv in (["audit", "."], ["statements", "."], ["schema", "."]):
+        code, _ = _cli(argv)
+        assert code in (0, 1)
     code, plan = _cli(["indexes", "."])
     assert code == 0
     kinds = [next(iter(s["stmt"])) for s in json.loads(pg.parse_sql_json(plan))["stmts"]]
@@ -262,9 +266,11 @@ def test_same_output_under_two_hash_seeds(
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "SQLLINT_CACHE": "0",
                "PYTHONPATH": os.pathsep.join(sys.path)}
-        proc = subprocess.run([sys.executable, "-m", "sqllint.cli", "check", "--format",
-                               "json", "."], cwd=root, env=env, capture_output=True,
-                              timeout=300)
-        assert b"internal error" not in proc.stderr, proc.stderr
-        outputs.append(proc.stdout)
+        proc = subprocess.run([sys.executable, "-c", SEEDED_RUN, json.dumps(SEEDED)],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        runs = json.loads(proc.stdout)
+        for code, _, err in runs:
+            assert code in (0, 1) and "internal error" not in err and "Traceback" not in err
+        outputs.append(runs)
     assert outputs[0] == outputs[1]
