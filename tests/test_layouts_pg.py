@@ -145,13 +145,15 @@ CATALOG_DEFECTS = {
         "CREATE TABLE surveys (id int PRIMARY KEY);\n"
         "CREATE TABLE answers (survey_id int REFERENCES surveys (id));\n"
         "DROP TABLE surveys CASCADE;\nCREATE TABLE surveys (id int PRIMARY KEY);\n"),
-}
-# Still open (strict: the marker goes when the catalog is fixed).
-OPEN_CATALOG_DEFECTS = {
     "CREATE TABLE … AS takes its columns' types from the query (sqitch)": (
-        "CREATE TABLE fsm (id bigint NOT NULL, at timestamp, ok boolean);\n"
-        "CREATE TABLE fsm_last AS SELECT f.id AS id, max(f.at) AS at, bool_or(ok) AS ok "
-        "FROM fsm f GROUP BY f.id;\n"),
+        "CREATE TABLE fsm (id bigint NOT NULL, at timestamp(3), ok boolean, "
+        "name varchar(20), amount numeric(10, 2));\n"
+        "CREATE TABLE fsm_last AS SELECT f.id AS id, max(f.at) AS at, bool_or(ok) AS ok, "
+        "max(f.name) AS top_name, min(amount) AS least, f.name, count(*) AS n, "
+        "count(f.ok) AS oks, 1 AS one, 3000000000 AS big, 1.5 AS half, 'x' AS label, "
+        "NULL AS nothing, true AS yes, now() AS at_now, f.id::text AS id_text, "
+        "CAST(min(f.amount) AS numeric(12, 4)) AS wide, length(f.name) AS len "
+        "FROM fsm f GROUP BY f.id, f.name;\n"),
 }
 
 
@@ -165,13 +167,4 @@ def _reproduce(pg_db: psycopg.Connection, tmp_path: Path, sql: str) -> None:
 
 @pytest.mark.parametrize("sql", list(CATALOG_DEFECTS.values()), ids=list(CATALOG_DEFECTS))
 def test_catalog_defect_reproducer(pg_db: psycopg.Connection, tmp_path: Path, sql: str) -> None:
-    _reproduce(pg_db, tmp_path, sql)
-
-
-@pytest.mark.xfail(strict=True, reason="catalog defect found on a real history: for the "
-                   "catalog's owner (issue 10, item 4)")
-@pytest.mark.parametrize("sql", list(OPEN_CATALOG_DEFECTS.values()),
-                         ids=list(OPEN_CATALOG_DEFECTS))
-def test_open_catalog_defect_reproducer(pg_db: psycopg.Connection, tmp_path: Path,
-                                        sql: str) -> None:
     _reproduce(pg_db, tmp_path, sql)

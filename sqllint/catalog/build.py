@@ -6,6 +6,7 @@ statement we cannot model must not stop the rest from being modelled.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -798,7 +799,7 @@ class CatalogBuilder:
             res = target.get("ResTarget", {})
             val = res.get("val", {})
             if res.get("name"):
-                out.append(Column(res["name"], "unknown"))
+                out.append(Column(res["name"], self._expr_type(val, sources)))
                 continue
             fields = (val.get("ColumnRef") or {}).get("fields") or []
             if fields and "A_Star" in fields[-1]:
@@ -812,8 +813,43 @@ class CatalogBuilder:
                 call = val["A_Indirection"].get("arg", {}).get("FuncCall")
                 out.extend(self._function_columns(call) if call else ())
                 continue
-            out.append(Column(_column_name(val), "unknown"))
+            out.append(Column(_column_name(val), self._expr_type(val, sources)))
         return tuple(out)
+
+    def _expr_type(self, val: Any, sources: list[tuple[str, tuple[Column, ...]]]) -> str:
+        """The type of an output expression as format_type prints it, where PostgreSQL's
+        rule is plain: a column's own type, a cast's, a constant's, the aggregates whose
+        result type follows from the argument ("unknown" for the rest)."""
+        kind = next(iter(val), "") if isinstance(val, dict) else ""
+        inner = val.get(kind) if kind else None
+        if not isinstance(inner, dict):
+            return "unknown"
+        if kind == "ColumnRef":
+            fields = [strval(f) for f in inner.get("fields") or [] if "String" in f]
+            if not fields:
+                return "unknown"
+            alias = fields[-2] if len(fields) > 1 else None
+            found = [c.type for name, cols in sources if alias is None or name == alias
+                     for c in cols if c.name == fields[-1]]
+            return found[0] if len(found) == 1 else "unknown"
+        if kind == "TypeCast":
+            return self._type(inner.get("typeName") or {})
+        if kind == "A_Const":
+            fval = inner.get("fval")
+            if isinstance(fval, dict) and str(fval.get("fval", "")).isdigit():
+                # an integer too large for integer: bigint while it fits, then numeric
+                return "bigint" if int(fval["fval"]) < 2**63 else "numeric"
+            return _CONST_TYPES.get(next((k for k in inner if k in _CONST_TYPES), ""), "unknown")
+        if kind == "FuncCall" and not inner.get("over"):
+            name = strval((inner.get("funcname") or [{}])[-1]).lower()
+            if inner.get("agg_star") or name in _FIXED_RESULT:
+                return "bigint" if inner.get("agg_star") else _FIXED_RESULT[name]
+            args = inner.get("args") or []
+            if name in ("max", "min") and len(args) == 1:
+                arg = self._expr_type(args[0], sources)
+                base = re.sub(r"\(.*?\)", "", arg).replace("  ", " ").strip()
+                return "text" if base in ("character varying", "character") else base
+        return "unknown"
 
     def _from_columns(self, item: dict[str, Any]) -> list[tuple[str, tuple[Column, ...]]]:
         """(alias, columns) of each relation a FROM item brings, for ``*`` and ``a.*``."""
@@ -959,6 +995,15 @@ class CatalogBuilder:
             query=_query_text(stmt, node.get("query")),
             origin=self._origin(stmt, rel.get("location")),
         ))
+
+
+# A constant's type in an output column (an untyped string literal resolves to text).
+_CONST_TYPES = {"ival": "integer", "fval": "numeric", "sval": "text", "boolval": "boolean",
+                "isnull": "text"}
+# Functions whose result type does not depend on the argument.
+_FIXED_RESULT = {"count": "bigint", "bool_or": "boolean", "bool_and": "boolean",
+                 "every": "boolean", "concat": "text", "now": "timestamp with time zone",
+                 "length": "integer", "md5": "text"}
 
 
 def _query_text(stmt: Statement, query: Any) -> str | None:

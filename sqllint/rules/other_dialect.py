@@ -3,8 +3,11 @@
 Reports a statement PostgreSQL's parser rejects that is valid SQL of another engine the
 project supports (configured with `dialects = ["postgresql", "sqlite"]`), or that runs
 only on another engine: in a branch such as `if isinstance(engine, Sqlite3Engine):`, or
-in a `*.sql.sqlite` file. At `info` level: the statement is not checked against the
-PostgreSQL schema.
+in a `*.sql.sqlite` file, or run on a `sqlite3` connection. At `info` level: the
+statement is not checked against PostgreSQL. It is checked in its own dialect: when
+sqlglot reads it as that engine's SQL, the tables it names must exist in the schema
+(or in the other engine's schema files, or be created by the module): SL002 says so.
+`sqllint statements` shows how each statement was checked.
 
 ## Why is this bad?
 It is not wrong where it runs, but it never runs on PostgreSQL: if the code path can

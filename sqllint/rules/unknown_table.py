@@ -19,6 +19,9 @@ SELECT id FROM vms WHERE state = $1;
 Names are folded to lower case unless quoted; an unqualified name resolves through the
 search path where the query runs (`SET search_path` earlier in its file, a function's own
 `SET search_path`, the `search-path` setting), else in `public` (then in any schema).
+Another engine's statements (a SQLite branch, a `sqlite3` connection) are checked too,
+by the tables sqlglot reads in them: one that no schema file of either engine creates is
+reported as "(SQLite statement)".
 CTE names, system catalogs (`pg_*`, `information_schema`),
 tables created by `SELECT … INTO` or `CREATE TEMP TABLE` and tables in schemas sqllint
 never saw are not reported.
