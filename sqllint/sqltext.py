@@ -273,21 +273,27 @@ def node_location(node: Any) -> int | None:
 
 
 def source_slice(sql: str, start: int) -> str:
-    """The balanced-parenthesis expression text starting at ``start`` (best effort)."""
+    """The balanced-parenthesis expression text starting at ``start``, up to the ``,``,
+    ``;`` or unmatched ``)`` that ends it, read token by token (a quoted name or a string
+    holding one of those does not end it); "" when the text does not scan."""
+    try:
+        tokens = pg.scan(sql[start:])
+    except PgError:
+        return ""
     depth = 0
-    i = start
-    while i < len(sql):
-        ch = sql[i]
-        if ch == "(":
+    end = 0
+    for token in tokens:
+        text = sql[start + token.start : start + token.end + 1]
+        if text == "(":
             depth += 1
-        elif ch == ")":
+        elif text == ")":
             if depth == 0:
                 break
             depth -= 1
-        elif ch in ",;" and depth == 0:
+        elif text in (",", ";") and depth == 0:
             break
-        i += 1
-    return " ".join(sql[start:i].split())
+        end = token.end + 1
+    return " ".join(sql[start : start + end].split())
 
 
 def quote_ident(name: str) -> str:

@@ -250,6 +250,61 @@ def test_fix_with_hostile_names_rewrites_only_the_statements_it_fixes(
         ("AT_ValidateConstraint", 't_b"); --_check')]
 
 
+HOSTILE_MIGRATIONS = {
+    "001_init.sql": """
+CREATE TABLE "t; DROP TABLE users; --" (id int PRIMARY KEY, "c; DROP TABLE u1; --" int,
+                                        "d; DROP TABLE u2; --" text);
+CREATE TABLE "p; DROP TABLE u3; --" (id int, k int) PARTITION BY RANGE (k);
+CREATE TABLE "q; DROP TABLE u4; --" PARTITION OF "p; DROP TABLE u3; --"
+    FOR VALUES FROM (0) TO (10);
+CREATE MATERIALIZED VIEW "m; DROP TABLE u5; --" AS SELECT id FROM "t; DROP TABLE users; --";
+CREATE UNIQUE INDEX "mi; DROP TABLE u6; --" ON "m; DROP TABLE u5; --" (id);
+CREATE INDEX "ix; DROP TABLE u7; --" ON "t; DROP TABLE users; --" ("c; DROP TABLE u1; --");
+""",
+    "002_change.sql": """
+ALTER TABLE "t; DROP TABLE users; --" ALTER COLUMN "c; DROP TABLE u1; --" TYPE bigint;
+ALTER TABLE "t; DROP TABLE users; --" ADD CONSTRAINT "uq; DROP TABLE u8; --"
+    UNIQUE ("d; DROP TABLE u2; --");
+ALTER TABLE "t; DROP TABLE users; --" ADD CONSTRAINT "ck; DROP TABLE u9; --"
+    CHECK ("c; DROP TABLE u1; --" > 0);
+ALTER TABLE "t; DROP TABLE users; --" ADD COLUMN "e; DROP TABLE u10; --" float
+    DEFAULT random();
+ALTER TABLE "t; DROP TABLE users; --" ALTER COLUMN "d; DROP TABLE u2; --" SET NOT NULL;
+ALTER TABLE "p; DROP TABLE u3; --" DETACH PARTITION "q; DROP TABLE u4; --";
+REFRESH MATERIALIZED VIEW "m; DROP TABLE u5; --";
+REINDEX INDEX "ix; DROP TABLE u7; --";
+CREATE INDEX "ix2; DROP TABLE u11; --" ON "t; DROP TABLE users; --" ("d; DROP TABLE u2; --");
+DROP INDEX "ix; DROP TABLE u7; --";
+""",
+}
+
+
+def test_migration_rule_suggestions_with_hostile_names_hold_an_injected_statement(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every migration rule's recipe names the objects of a hostile migration quoted:
+    read token by token, no DROP TABLE appears outside a quoted name (SL307 cut its
+    constraint's text at the first ';' inside a quoted name, and the rest of the name
+    became SQL)."""
+    (repo / "migrations").mkdir()
+    for name, text in HOSTILE_MIGRATIONS.items():
+        (repo / "migrations" / name).write_text(text)
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    suggested = {}
+    for f in json.loads(out)["findings"]:
+        if f.get("suggestion"):
+            suggested[f["rule"]] = f["suggestion"]
+            text = f["suggestion"].replace("…", "x")  # a recipe's placeholder
+            words = [text[t.start : t.end + 1].upper() for t in pg.scan(text)]
+            assert ["DROP", "TABLE"] not in [words[i : i + 2] for i in range(len(words))], f
+    assert {"SL204", "SL301", "SL302", "SL304", "SL307", "SL308", "SL309", "SL311", "SL312",
+            "SL313"} <= set(suggested)
+    assert [kind for kind, _ in statements_of(suggested["SL307"])] == ["AlterTableStmt"] * 2
+    [(_, node), _] = statements_of(suggested["SL307"])
+    constraint = node["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]
+    assert constraint["conname"] == "ck; DROP TABLE u9; --" and constraint["skip_validation"]
+
+
 # -- 5. Markdown, terminals, gcc lines -----------------------------------------------
 
 

@@ -45,8 +45,8 @@ from sqllint.fixes import fix_of, make_edit
 from sqllint.migrations.sqledit import relation_text, token_spans
 from sqllint.migrations.steps import Step, added_constraints, table_alterations
 from sqllint.model import Finding, Fix
-from sqllint.rules.base import Context, finding, normalized
-from sqllint.sqltext import is_serial, names, quote_ident, source_slice
+from sqllint.rules.base import Context, finding, generated, normalized
+from sqllint.sqltext import checked_sql, is_serial, names, quote_ident, source_slice
 
 CODE = "SL307"
 NAME = "constraint-not-valid"
@@ -156,8 +156,9 @@ def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
     rel_text = relation_text(rel)
     name = default_name(str(rel.get("relname", "")), cons, column)
     text = source_slice(step.stmt.sql, int(cons.get("location", 0)))
-    if text.upper().startswith("CONSTRAINT"):
-        text = text.split(None, 2)[2] if len(text.split(None, 2)) == 3 else text
+    tokens = token_spans(text)
+    if len(tokens) > 2 and tokens[0][2] == "CONSTRAINT":  # CONSTRAINT name: named below
+        text = text[tokens[2][0]:]
     if column is not None and kind == "FOREIGN KEY":
         text = f"FOREIGN KEY ({quote_ident(column)}) {text}"
     if kind == "FOREIGN KEY":
@@ -171,8 +172,11 @@ def _finding(step: Step, rel: dict[str, Any], cons: dict[str, Any],
         is not None else f"ADD {kind}"
     first = (f"ALTER TABLE {rel_text} ADD COLUMN …  -- without the constraint\n"
              if column is not None else "")
-    suggestion = (f"{first}ALTER TABLE {rel_text} ADD CONSTRAINT {quote_ident(name)} {text} "
-                  f"NOT VALID;\nALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)};")
+    # Re-parsed as the two statements it should be (a finding goes without it otherwise).
+    steps = generated(checked_sql, f"ALTER TABLE {rel_text} ADD CONSTRAINT {quote_ident(name)} "
+                      f"{text} NOT VALID;\nALTER TABLE {rel_text} VALIDATE CONSTRAINT "
+                      f"{quote_ident(name)};", "AlterTableStmt", "AlterTableStmt")
+    suggestion = first + steps if steps else None
     message = (f"{what} {lock}: add the constraint NOT VALID, then VALIDATE CONSTRAINT in a "
                f"later migration, in its own transaction (SHARE UPDATE EXCLUSIVE: reads and "
                f"writes go on)")
