@@ -290,6 +290,42 @@ def test_migration_rule_suggestions_with_hostile_names_hold_an_injected_statemen
     for name, text in HOSTILE_MIGRATIONS.items():
         (repo / "migrations" / name).write_text(text)
     _, out, _ = run(capsys, "check", "--format", "json", ".")
+    suggested = _suggestions_without_injection(out)
+    assert {"SL204", "SL301", "SL302", "SL304", "SL307", "SL308", "SL309", "SL311", "SL312",
+            "SL313"} <= set(suggested)
+    assert [kind for kind, _ in statements_of(suggested["SL307"])] == ["AlterTableStmt"] * 2
+    [(_, node), _] = statements_of(suggested["SL307"])
+    constraint = node["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]
+    assert constraint["conname"] == "ck; DROP TABLE u9; --" and constraint["skip_validation"]
+
+
+HOSTILE_QUERY_SCHEMA = """
+CREATE TABLE "a; DROP TABLE u1; --" (id bigint PRIMARY KEY, "b; DROP TABLE u2; --" text,
+    "c; DROP TABLE u3; --" timestamptz, "d; DROP TABLE u4; --" jsonb,
+    "o; DROP TABLE u5; --" bigint REFERENCES "a; DROP TABLE u1; --" (id));
+CREATE TABLE "z; DROP TABLE u6; --" (id bigint PRIMARY KEY,
+    "f; DROP TABLE u7; --" bigint REFERENCES "a; DROP TABLE u1; --" (id));
+CREATE MATERIALIZED VIEW "mv; DROP TABLE u8; --" AS
+    SELECT id AS "k; DROP TABLE u9; --" FROM "a; DROP TABLE u1; --";
+CREATE INDEX "i; DROP TABLE u10; --" ON "a; DROP TABLE u1; --" ("b; DROP TABLE u2; --");
+CREATE INDEX "i2; DROP TABLE u11; --" ON "a; DROP TABLE u1; --"
+    ("b; DROP TABLE u2; --", "c; DROP TABLE u3; --");
+"""
+HOSTILE_QUERY_FILE = """
+SELECT id FROM "a; DROP TABLE u1; --" WHERE lower("b; DROP TABLE u2; --") = $1;
+SELECT id FROM "a; DROP TABLE u1; --" WHERE "d; DROP TABLE u4; --" @> '{}';
+SELECT id FROM "a; DROP TABLE u1; --" WHERE "c; DROP TABLE u3; --" > now()
+    ORDER BY "c; DROP TABLE u3; --" DESC LIMIT 5;
+SELECT id FROM "a; DROP TABLE u1; --" ORDER BY "o; DROP TABLE u5; --" LIMIT 10;
+SELECT x.id FROM "z; DROP TABLE u6; --" x JOIN "a; DROP TABLE u1; --" y
+    ON y.id = x."f; DROP TABLE u7; --" WHERE y."b; DROP TABLE u2; --" = $1;
+REFRESH MATERIALIZED VIEW CONCURRENTLY "mv; DROP TABLE u8; --";
+"""
+
+
+def _suggestions_without_injection(out: str) -> dict[str, str]:
+    """Each rule's suggestion in a JSON report, once checked: read token by token, no
+    DROP TABLE appears outside a quoted name."""
     suggested = {}
     for f in json.loads(out)["findings"]:
         if f.get("suggestion"):
@@ -297,12 +333,20 @@ def test_migration_rule_suggestions_with_hostile_names_hold_an_injected_statemen
             text = f["suggestion"].replace("…", "x")  # a recipe's placeholder
             words = [text[t.start : t.end + 1].upper() for t in pg.scan(text)]
             assert ["DROP", "TABLE"] not in [words[i : i + 2] for i in range(len(words))], f
-    assert {"SL204", "SL301", "SL302", "SL304", "SL307", "SL308", "SL309", "SL311", "SL312",
-            "SL313"} <= set(suggested)
-    assert [kind for kind, _ in statements_of(suggested["SL307"])] == ["AlterTableStmt"] * 2
-    [(_, node), _] = statements_of(suggested["SL307"])
-    constraint = node["cmds"][0]["AlterTableCmd"]["def"]["Constraint"]
-    assert constraint["conname"] == "ck; DROP TABLE u9; --" and constraint["skip_validation"]
+    return suggested
+
+
+def test_query_rule_suggestions_with_hostile_names_hold_an_injected_statement(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "schema.sql").write_text(HOSTILE_QUERY_SCHEMA)
+    (repo / "q.sql").write_text(HOSTILE_QUERY_FILE)
+    _, out, _ = run(capsys, "check", "--format", "json", ".")
+    suggested = _suggestions_without_injection(out)
+    assert {"SL103", "SL104", "SL106", "SL107", "SL108", "SL201", "SL204", "SL205",
+            "SL305"} <= set(suggested)
+    for rule in ("SL103", "SL104", "SL106", "SL107", "SL108", "SL201", "SL205", "SL305"):
+        assert [kind for kind, _ in statements_of(suggested[rule])] == ["IndexStmt"], rule
 
 
 # -- 5. Markdown, terminals, gcc lines -----------------------------------------------
@@ -633,6 +677,35 @@ def test_include_of_etc_passwd_is_read_silently(
     assert ("SL001", 2, "\\i /etc/passwd: leads outside the project root: not read") in found
     assert any(rule == "SL001" and line == 3 for rule, line, _ in found)
     assert "root:x:0" not in out and "TOP-SECRET" not in out
+
+
+def test_editor_scratch_file_outside_any_project_reads_the_whole_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The language server, given a file and no workspace, lints the file's folder as
+    its project; with no project root there (an editor's scratch file in /tmp, or /),
+    that was every SQL file below it. Now only the buffer is read."""
+    from sqllint.lsp.session import Session
+
+    scratch = tmp_path / "scratch"  # no config, no VCS: no project root
+    (scratch / "deep").mkdir(parents=True)
+    (scratch / "other.sql").write_text("SELEC broken;\n")
+    (scratch / "deep" / "more.sql").write_text("CREATE TABLE t (id int);\n")
+    monkeypatch.chdir(scratch)
+    buffer = scratch / "x.sql"
+    session = Session.for_scratch(buffer)
+    findings = session.lint(buffer, "SELECT * FROM t;\n")
+    assert session.project is not None
+    assert [f.display for f in session.project.files] == ["x.sql"]
+    assert {f.location.path for f in findings} <= {"x.sql"}
+    assert not (scratch / ".sqllint_cache").exists()
+    # Inside a project, the same call reads the project.
+    (scratch / ".git").mkdir()
+    session = Session.for_scratch(buffer)
+    session.lint(buffer, "SELECT * FROM t;\n")
+    assert session.project is not None
+    assert sorted(f.display for f in session.project.files) == [
+        "deep/more.sql", "other.sql", "x.sql"]
 
 
 def test_committed_cache_symlink_writes_anywhere(

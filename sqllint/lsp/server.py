@@ -41,16 +41,18 @@ class SqllintServer(LanguageServer):
 
     # -- linting --------------------------------------------------------------------
 
-    def start_session(self, root: Path) -> None:
+    def start_session(self, root: Path, scratch: Path | None = None) -> None:
+        """The session of the workspace at ``root``, or of the ``scratch`` file opened
+        without a workspace (sqllint.lsp.session.Session.for_scratch)."""
         os.chdir(root)  # display paths are relative to the working directory
-        self.session = Session(root)
+        self.session = Session.for_scratch(scratch) if scratch is not None else Session(root)
 
     def lint(self, uri: str) -> None:
         path = to_fs_path(uri)
         if path is None or not path.endswith(LANGUAGES):
             return
         if self.session is None:
-            self.start_session(Path(path).parent)
+            self.start_session(Path(path).parent, scratch=Path(path))
         assert self.session is not None
         document = self.workspace.get_text_document(uri)
         try:

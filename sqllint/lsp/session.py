@@ -56,17 +56,32 @@ class Session:
     facts: dict[Any, Any] = field(default_factory=dict)
     # Statement text → its parse, so an edit re-parses only the statements it touched.
     parsed: dict[str, sqlfile.Parsed] = field(default_factory=dict)
+    # Read only the open buffers, not the folder (a scratch file outside any project).
+    buffers_only: bool = False
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         if self.config is None:
             self.config = load_config(None, start=self.root)
 
+    @staticmethod
+    def for_scratch(path: Path) -> Session:
+        """The session of a file opened with no workspace: its folder's project, or, when
+        no project root governs it (an editor's scratch file in ``/tmp`` or ``/``), that
+        file alone, as ``sqllint check --stdin-filename`` reads it, never the folder."""
+        session = Session(Path(os.path.abspath(path)).parent)
+        assert session.config is not None
+        session.buffers_only = not session.config.rooted
+        return session
+
     def _load(self) -> Project:
         assert self.config is not None
-        # Buffers of files not on disk yet are named, or discovery would not see them.
-        unsaved = [p for p in self.open_texts if not p.exists()]
-        self.project = load_project([self.root, *unsaved], self.config, dict(self.open_texts))
+        if self.buffers_only:
+            paths = list(self.open_texts)
+        else:
+            # Buffers of files not on disk yet are named, or discovery would not see them.
+            paths = [self.root, *(p for p in self.open_texts if not p.exists())]
+        self.project = load_project(paths, self.config, dict(self.open_texts))
         return self.project
 
     def reload(self) -> None:
