@@ -609,6 +609,33 @@ def test_stale_answers_file_rewritten_while_it_is_read(
     assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])  # 2: the rule pass runs in worker processes
+def test_stale_answers_file_rewritten_between_the_two_passes(
+    cached: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+) -> None:
+    """The streaming check reads a file twice (schema pass, rule pass): a save between
+    them is noticed, and the run's answer is not stored under the first content's key."""
+    import sqllint.stream
+
+    (cached / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    query = cached / "q.sql"
+    clean, dirty = "SELECT id FROM t WHERE id = 1;\n", "SELECT * FROM t;\n"
+    query.write_text(clean)
+    real_finish = sqllint.stream.Replay.finish
+
+    def finish_then_save(self: Any) -> Any:
+        query.write_text(dirty)  # after the schema pass, before the rule pass
+        return real_finish(self)
+
+    monkeypatch.setattr(sqllint.stream.Replay, "finish", finish_then_save)
+    _, _, err = run(capsys, "check", "--jobs", jobs, "--format", "json", ".")
+    assert "q.sql changed while being read" in err
+    monkeypatch.setattr(sqllint.stream.Replay, "finish", real_finish)
+    query.write_text(clean)
+    assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
+
+
 def test_flipped_byte_in_cached_parse_tree(
     cached: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
