@@ -153,7 +153,7 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None, *,
         raw.extend(file_problem_findings(project.problems, project.targets))
     suppressor = Suppressor(config)
     suppressor.learn(project.texts, project.statements)
-    return finish(raw, suppressor, ctx, files=len(project.files),
+    return finish(raw, suppressor, ctx, files=sum(1 for f in project.files if f.read),
                   statements=len(project.statements))
 
 

@@ -156,7 +156,8 @@ def check_stream(
     raw.extend(report(rules, gathered, scans))
     if config.code_enabled("SL001"):
         raw.extend(file_problem_findings(problems, targets))
-    return finish(raw, suppressor, base, files=len(files), statements=replay.seq)
+    return finish(raw, suppressor, base, files=sum(1 for f in files if f.read),
+                  statements=replay.seq)
 
 
 def _max_bytes() -> int:

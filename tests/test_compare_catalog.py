@@ -58,7 +58,7 @@ def test_a_table_sqllint_cannot_see_is_listed_as_missing(
     run.mkdir()
     (run / "schema.sql").write_text(
         "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);\n"
-        "DO $$ BEGIN EXECUTE 'CREATE TABLE made_at_run_time (id int)'; END $$;\n"
+        "DO $$ BEGIN EXECUTE 'CREATE TABLE ' || 'made_at_run_time' || ' (id int)'; END $$;\n"
         "CREATE TABLE broken (id int REFERENCES nowhere);\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert _script().main([str(run)]) == 1

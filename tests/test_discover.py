@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -511,3 +512,16 @@ def test_the_work_trees_gitignore_applies_to_a_project_inside_it(tmp_path: Path)
     _touch(tmp_path, "svc/generated/big.sql", "svc/db/schema.sql")
     config = Config(root=tmp_path / "svc")
     assert [f.path.name for f in discover([tmp_path / "svc"], config)] == ["schema.sql"]
+
+
+def test_the_summary_counts_the_files_read_not_the_down_migrations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mig = tmp_path / "migrations"
+    _touch(mig, "2019-03-01-120000_users/up.sql", text="CREATE TABLE users (id int);\n")
+    _touch(mig, "2019-03-01-120000_users/down.sql", text="DROP TABLE users;\n")
+    (tmp_path / "sqllint.toml").write_text("[tool.sqllint]\n")
+    from sqllint.cli import main
+
+    main(["check", "--format", "json", "--no-cache", str(tmp_path)])
+    assert json.loads(capsys.readouterr().out)["summary"]["files"] == 1

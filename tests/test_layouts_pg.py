@@ -154,6 +154,14 @@ CATALOG_DEFECTS = {
         "NULL AS nothing, true AS yes, now() AS at_now, f.id::text AS id_text, "
         "CAST(min(f.amount) AS numeric(12, 4)) AS wide, length(f.name) AS len "
         "FROM fsm f GROUP BY f.id, f.name;\n"),
+    "EXECUTE of a constant string in a DO block runs that DDL (migration guards)": (
+        "CREATE TABLE vms (id int PRIMARY KEY);\n"
+        "DO $$ BEGIN\n"
+        "  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'vms_state') THEN\n"
+        "    EXECUTE 'ALTER TABLE vms ADD COLUMN state text NOT NULL DEFAULT ''new''';\n"
+        "    EXECUTE 'CREATE INDEX vms_state ON vms (state)';\n"
+        "  END IF;\n"
+        "END $$;\n"),
 }
 
 

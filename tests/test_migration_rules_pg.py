@@ -95,6 +95,19 @@ def test_sl303_golang_migrate_file_is_one_implicit_transaction(
                          ).fetchone() == (3,)
 
 
+def test_sl303_vacuum_in_a_golang_migrate_file_with_other_statements(
+        pg_db: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    init = "CREATE TABLE vms (id bigint PRIMARY KEY, state text);\n"
+    step = "ALTER TABLE vms ADD COLUMN note text;\nVACUUM ANALYZE vms;\n"
+    found = lint(tmp_path, monkeypatch, capsys, {
+        "migrations/000001_init.up.sql": init, "migrations/000002_vac.up.sql": step}, "SL303")
+    assert [(f["path"], f["line"]) for f in found] == [("migrations/000002_vac.up.sql", 2)]
+    pg_db.execute(init)
+    fails_with(pg_db, step, quoted_error(found[0]["message"]))
+    run_all(pg_db, step)  # the recipe: a statement per query (a file each)
+
+
 def test_sl303_function_body(pg_db: psycopg.Connection, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:

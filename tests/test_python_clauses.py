@@ -189,3 +189,20 @@ def test_cursor_and_session_statements_start_like_sql() -> None:
     '''
     assert [s.node_type for s in extract(src, config)] == [
         "DeclareCursorStmt", "FetchStmt", "ClosePortalStmt", "VariableSetStmt"]
+
+
+def test_psycopg3_binds_on_the_server_where_utility_statements_take_no_parameters() -> None:
+    # psycopg 2 writes the value into the text: PostgreSQL sees `SET … TO 1000`.
+    two = '''
+    import psycopg2
+
+    def slow(cur, ms):
+        cur.execute("SET statement_timeout TO %s", (ms,))
+    '''
+    assert one(two, Config()).error is None
+    # psycopg 3 sends `SET … TO $1`, which PostgreSQL rejects (syntax error at "$1") ...
+    three = two.replace("psycopg2", "psycopg")
+    assert one(three, Config()).error == 'syntax error at or near "$1"'
+    # ... unless a ClientCursor binds it on the client.
+    client = three + "\n    cursor_factory = psycopg.ClientCursor\n"
+    assert one(client, Config()).error is None

@@ -205,11 +205,12 @@ class CatalogBuilder:
 
     def _on_DoStmt(self, stmt: Statement, node: dict[str, Any]) -> None:
         """A DO block runs as it is applied: its static DDL (a migration's ``IF NOT EXISTS
-        (…) THEN ALTER TABLE …`` guard) changes the schema; EXECUTE'd text is not read."""
+        (…) THEN ALTER TABLE …`` guard) changes the schema, and so does ``EXECUTE`` of a
+        constant string; text built at run time is not read."""
         from sqllint.sources.bodies import body_statements
 
         for body in body_statements(stmt):
-            if body.source == "plpgsql" and not body.dynamic:
+            if (body.source == "plpgsql" and not body.dynamic) or body.source == "execute":
                 self.apply(body.stmt)
 
     def _on_CreateExtensionStmt(self, stmt: Statement, node: dict[str, Any]) -> None:

@@ -133,6 +133,8 @@ def needs_no_transaction(stmt: Statement) -> str | None:
             part = cmd.get("AlterTableCmd", {}).get("def", {}).get("PartitionCmd", {})
             if part.get("concurrent"):
                 return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"
+    if kind == "VacuumStmt" and not inner.get("is_vacuumcmd"):
+        return None  # ANALYZE alone runs in a transaction block
     if kind in NON_TRANSACTIONAL:
         return {"VacuumStmt": "VACUUM", "CreatedbStmt": "CREATE DATABASE",
                 "DropdbStmt": "DROP DATABASE", "CreateTableSpaceStmt": "CREATE TABLESPACE",

@@ -1,8 +1,9 @@
 """
 ## What it does
 Reports `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX …
-CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY` where they run inside a
-transaction block: between an explicit `BEGIN` and `COMMIT`, in a migration the tool
+CONCURRENTLY` and `DETACH PARTITION … CONCURRENTLY`, and the other statements PostgreSQL
+refuses in a transaction block (`VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`, …), where
+they run inside one: between an explicit `BEGIN` and `COMMIT`, in a migration the tool
 wraps in a transaction, in a golang-migrate file holding other statements (the file is
 sent as one query, which PostgreSQL runs as one implicit transaction), or inside a
 function body or DO block.
@@ -48,7 +49,7 @@ SEVERITY = "error"
 def check(ctx: Context) -> Iterator[Finding]:
     for step in reported(ctx):
         what = needs_no_transaction(step.stmt)
-        if what is None or "CONCURRENTLY" not in what:
+        if what is None:
             continue
         message = _message(step, what)
         if message:

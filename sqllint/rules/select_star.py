@@ -78,11 +78,13 @@ def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
                 names = ", ".join(t.display for t in tables)
                 cols = [c.name for t in tables for c in t.columns]
                 shown = ", ".join(cols[:8]) + (", …" if len(cols) > 8 else "")
+                # A view whose columns sqllint could not read says nothing of a count.
+                expands = (f"expands to {count} column{'' if count == 1 else 's'} ({shown})"
+                           if count else "expands to every column")
                 yield finding(
                     __name__,
                     query.location(star.location, star.location + 1),
-                    f"SELECT * from {names} expands to {count} columns ({shown}); name the "
-                    f"columns the caller uses",
+                    f"SELECT * from {names} {expands}; name the columns the caller uses",
                     statement=normalized(query.sql),
                     table=tables[0].display,
                     # A DO block runs right there: its columns are the ones of that moment.

@@ -217,12 +217,14 @@ def _plpgsql(stmt: Statement, body: _Body, text: str) -> Iterator[BodyStatement]
         from_offset = line_starts[line] if line < len(line_starts) else 0
         source: Source
         if owner == "PLpgSQL_stmt_dynexecute.query":
+            # A constant string (quotes inside doubled): the statement is static.
             if not (len(query) > 2 and query[0] == query[-1] == "'"
-                    and "'" not in query[1:-1]):
+                    and "'" not in query[1:-1].replace("''", "")):
                 continue
-            source, sql, prefix = "execute", query[1:-1], 0
+            source, sql, prefix = "execute", query[1:-1].replace("''", "'"), 0
             where, exact = _find(text, query, from_offset)
             where += 1
+            exact = exact and "''" not in query
         elif mode == 0:
             source = "plpgsql" if owner.startswith("PLpgSQL_stmt_execsql") else "query"
             sql, prefix = query, 0

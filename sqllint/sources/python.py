@@ -17,7 +17,7 @@ import re
 import tokenize
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -135,6 +135,10 @@ def statements(path: str, text: str, config: Config, *, migration: bool = False)
 
 
 _QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pyodbc"})
+_DOLLAR_NUMBER = re.compile(r"\$\d+")
+# Drivers that write parameters into the statement text on the client.
+_CLIENT_BINDING = frozenset({"psycopg2", "psycopg2cffi", "pg8000", "pymysql", "MySQLdb",
+                             "sqlite3", "aiosqlite", "pyodbc", "web", "records"})
 _SQLITE_CONNECT = frozenset({"sqlite3.connect", "aiosqlite.connect", "sqlite3.Connection"})
 
 
@@ -247,6 +251,7 @@ class _Extractor:
         self.migration = migration
         self.imports: dict[str, str] = {}
         self.qmark = False
+        self.server_binding = False
         self.consumed: set[int] = set()
         self.emitted: set[tuple[int, ...]] = set()
         self.found: list[tuple[tuple[int, int], int, Statement]] = []
@@ -258,6 +263,11 @@ class _Extractor:
 
     def run(self, tree: ast.Module) -> list[Statement]:
         self._collect_imports(tree)
+        # psycopg 3 sends parameters to the server (unless a ClientCursor binds them):
+        # a utility statement such as `SET x TO %s` then fails at `$1`.
+        drivers = {full.split(".")[0] for full in self.imports.values()}
+        self.server_binding = ("psycopg" in drivers and not drivers & _CLIENT_BINDING
+                               and "ClientCursor" not in self.src.text)
         module = _Scope("module", _bindings(tree.body), None)
         self._walk(tree, module)
         for node, dialect, key in self.candidates:
@@ -828,7 +838,8 @@ class _Extractor:
                     chosen = attempt
         # psycopg2 and most DB-API drivers write values into the text on the client,
         # where `SET x TO %s` and `IS NOT %(flag)s` are SQL: a literal stands there.
-        unfilled = {i for i, p in enumerate(chosen) if p.params and not _prepares(p)}
+        unfilled = {i for i, p in enumerate(chosen)
+                    if p.params and not _prepares(p) and not self.server_binding}
         for literal in ("1", "'x'", "TRUE") if unfilled else ():
             filled = _parse_all(rewrite(atoms, qmark=self.qmark, identifiers=False,
                                         literal=literal))
@@ -838,6 +849,14 @@ class _Extractor:
                 if filled[i].error is None:
                     chosen[i] = filled[i]
                     unfilled.discard(i)
+        if self.server_binding:
+            # The server parses a utility statement's `$1` as PostgreSQL does, not as
+            # pglast's more lenient grammar: "syntax error at or near "$1"".
+            for i, part in enumerate(chosen):
+                param = _DOLLAR_NUMBER.search(part.sql) if part.node is not None else None
+                if param is not None and part.params and not _prepares(part):
+                    chosen[i] = replace(part, node=None, error_offset=param.start(),
+                                        error=f'syntax error at or near "{param.group()}"')
         return chosen
 
     # .. a file ast cannot read
