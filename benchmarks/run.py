@@ -228,13 +228,34 @@ def prepare_huge(work: Path, statements: int = 500_000) -> Corpus:
         f.write("CREATE TABLE t (id bigint PRIMARY KEY, a text, b int);\n")
         for n in range(statements - 1):
             if n % 10 == 0:
-                f.write(f"SELECT a, b FROM t WHERE id = {n} ORDER BY id LIMIT 10;\n")
+                f.write(f"SELECT a, b FROM t WHERE id = {n} AND b < 50 ORDER BY id "
+                        f"LIMIT 10;\n")
             else:
-                f.write(f"INSERT INTO t (id, a, b) VALUES ({n}, 'a value for row {n}', "
-                        f"{n % 97});\n")
+                f.write(f"INSERT INTO t (id, a, b) VALUES ({n}, 'a value for row {n} of the "
+                        f"generated file', {n % 97});\n")
     lines = _lines(path)
     return Corpus(f"one file, {statements:,} statements, "
                   f"{path.stat().st_size / 1e6:.0f} MB", dest, [path], lines, lines)
+
+
+def prepare_huge_insert(work: Path, megabytes: int = 50) -> Corpus:
+    """One ~50 MB file holding a single INSERT of many rows."""
+    dest = work / "huge_insert"
+    dest.mkdir()
+    path = dest / "insert.sql"
+    with path.open("w", encoding="utf-8") as f:
+        f.write("CREATE TABLE t (id bigint PRIMARY KEY, a text, b int);\n"
+                "INSERT INTO t (id, a, b) VALUES\n")
+        n, size = 0, 0
+        while size < megabytes * 1_000_000:
+            row = f"{',' if n else ' '}({n}, 'a value for row {n}', {n % 97})\n"
+            f.write(row)
+            size += len(row)
+            n += 1
+        f.write(";\n")
+    lines = _lines(path)
+    return Corpus(f"one INSERT of {n:,} rows, {path.stat().st_size / 1e6:.0f} MB", dest,
+                  [path], lines, lines)
 
 
 # -- tools ---------------------------------------------------------------------------
@@ -425,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds [%(default)s]")
     ap.add_argument("--scaling", default="1,2,4,8",
                     help="pg_regress multiples for the scaling table ('' for none)")
-    ap.add_argument("--no-huge", action="store_true", help="skip the 50 MB file")
+    ap.add_argument("--no-huge", action="store_true", help="skip the two 50 MB files")
     ap.add_argument("--sqlfluff-lines", type=int, default=2000,
                     help="lines of each corpus given to sqlfluff [%(default)s]")
     ap.add_argument("--no-sqlfluff", action="store_true")
@@ -482,11 +503,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"... scaling round {round_no + 1}/{ns.rounds}: {corpus.name}",
                           file=sys.stderr, flush=True)
                     scaled.append(run_sqllint(corpus, None, "sqllint cold"))
-        huge: Run | None = None
+        huge: list[Run] = []
         if not ns.no_huge:
-            corpus = prepare_huge(work)
-            print(f"... {corpus.name}", file=sys.stderr, flush=True)
-            huge = run_sqllint(corpus, None, "sqllint cold")
+            for corpus in (prepare_huge(work), prepare_huge_insert(work)):
+                print(f"... {corpus.name}", file=sys.stderr, flush=True)
+                huge.append(run_sqllint(corpus, None, "sqllint cold"))
+                shutil.rmtree(corpus.root)
     rows = medians(runs)
     print(table(rows))
     print()
@@ -495,9 +517,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print("Scaling (cold, no cache):")
         print("\n".join(scaling_table(medians(scaled))))
-    if huge is not None:
+    for run in huge:
         print()
-        print("\n".join(huge_verdicts(huge)))
+        print("\n".join(huge_verdicts(run)))
     print()
     print(f"Medians of {ns.rounds} interleaved rounds on a machine that may be shared: "
           f"figures are noisy. cold = no cache; cold+cache = an empty cache filled; "
@@ -505,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in notes:
         print(f"note: {note}")
     if ns.json:
-        every = [*runs, *scaled, *([huge] if huge else [])]
+        every = [*runs, *scaled, *huge]
         ns.json.write_text(json.dumps([{**asdict(r), "lines_per_second": r.lines_per_second}
                                        for r in every], indent=2))
     return 0 if all(r.ok for r in rows) else 1

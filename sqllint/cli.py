@@ -6,7 +6,7 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -211,6 +211,11 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
         else:
             text = text_report.render(result, color=colour, show_source=show_source,
                                       quiet=quiet)
+    elif fmt == "json" and not output:  # written as it is made: never whole in memory
+        from sqllint.report.json_report import pieces
+
+        text = ""
+        _emit(pieces(result), color=True)
     else:
         renderer = FORMATS.get(fmt)
         if renderer is None:
@@ -219,7 +224,7 @@ def check(paths: tuple[str, ...], fmt: str, select: str | None, ignore: str | No
     if output:
         _write(output, text)
         click.echo(f"wrote {len(result.findings)} finding(s) to {visible(output)}", err=True)
-    else:
+    elif text:
         _emit(text, color=True)
     if result.fails(config.fail_on) and not exit_zero:
         raise SystemExit(EXIT_FINDINGS)
@@ -569,10 +574,12 @@ def _write(path: str, text: str) -> None:
         raise UserError(visible(str(exc))) from exc
 
 
-def _emit(text: str, color: bool | None = None) -> None:
-    """Print to standard output; a reader that went away (``| head``) is not an error."""
+def _emit(text: str | Iterable[str], color: bool | None = None) -> None:
+    """Print to standard output (a text, or its pieces as they come); a reader that
+    went away (``| head``) is not an error."""
     try:
-        click.echo(text, nl=False, color=color)
+        for piece in [text] if isinstance(text, str) else text:
+            click.echo(piece, nl=False, color=color)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()

@@ -10,8 +10,17 @@ tables, its catalog snapshot.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from array import array
+from bisect import bisect_right
+from collections.abc import (
+    Container,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +56,17 @@ def stub(stmt: Statement) -> Statement:
     if is_stub(stmt) or (stmt.node is not None and (stmt.kind == "query"
                                                    or stmt.node_type in QUERY_NODES)
                          and "set_config" not in stmt.sql):  # it may set search_path
-        return with_changes(stmt, node=None, sql="", params=())
+        return _stubbed(stmt)
     return stmt
+
+
+def _stubbed(stmt: Statement) -> Statement:
+    return with_changes(stmt, node=None, error=None, sql="", params=())
+
+
+def trees_seen(stmts: Iterable[Statement]) -> array[int]:
+    """Which statements the replay read with a tree or an error (the rest: stubs)."""
+    return array("I", (i for i, s in enumerate(stmts) if not is_stub(s)))
 
 
 def created_elsewhere(stmts: Iterable[Statement]) -> Iterator[str]:
@@ -80,13 +98,68 @@ def created_in_other_dialects(stmts: Iterable[Statement]) -> Iterator[str]:
                 yield m.group(2) if m.group(1) else m.group(2).lower()
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a file starts in the replay: enough to replay on from there (the catalog
+    snapshots of the files after it) without holding every statement's snapshot."""
+
+    builder: CatalogBuilder  # the catalog before the file (a fork: it never changes)
+    path: str | None  # the file applied before it (its session ends here)
+
+
+class Snapshots(MutableMapping[int, Catalog]):
+    """A file's catalog snapshots by ``seq``, as runs of statements that share one
+    (a file of 500,000 inserts after one CREATE TABLE holds one run, not 500,000
+    entries). Set in ascending ``seq`` order."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._values: list[Catalog] = []
+
+    def __setitem__(self, seq: int, catalog: Catalog) -> None:
+        if self._ends and self._ends[-1] == seq and self._values[-1] is catalog:
+            self._ends[-1] = seq + 1
+            return
+        if self._starts and seq < self._ends[-1]:
+            raise ValueError("snapshots are recorded in statement order")
+        self._starts.append(seq)
+        self._ends.append(seq + 1)
+        self._values.append(catalog)
+
+    def __getitem__(self, seq: int) -> Catalog:
+        at = bisect_right(self._starts, seq) - 1
+        if at >= 0 and seq < self._ends[at]:
+            return self._values[at]
+        raise KeyError(seq)
+
+    def __delitem__(self, seq: int) -> None:
+        raise TypeError("snapshots are not removed")
+
+    def __iter__(self) -> Iterator[int]:
+        for start, end in zip(self._starts, self._ends, strict=True):
+            yield from range(start, end)
+
+    def __len__(self) -> int:
+        return sum(e - s for s, e in zip(self._starts, self._ends, strict=True))
+
+
 class Replay:
     """Feed it the statements of each file in application order (``unit``), then
-    ``finish``: the final catalog, the snapshots by ``seq`` and the run facts."""
+    ``finish``: the final catalog, the snapshots by ``seq`` and the run facts.
 
-    def __init__(self, roles: Mapping[str, str], config: Config) -> None:
+    ``snapshots=False`` (a streaming run): a file's snapshots are kept only until the
+    next file is applied (``last``); a run that needs them again replays on from a
+    ``checkpoint`` (``resume``), the schema pass's statements given again (``seen``).
+    """
+
+    def __init__(self, roles: Mapping[str, str], config: Config, *,
+                 snapshots: bool = True) -> None:
         self.roles = dict(roles)  # display path → discovery role (includes: ``adopt``)
         self.config = config
+        self._keep = snapshots
+        self._facts_on = True  # False once resumed: snapshots only
+        self.last: MutableMapping[int, Catalog] = {}  # the last file's snapshots
         self._history: dict[str, bool] = {}  # path → a migration or schema file?
         self._proofs = NotNullProofs()
         self.builder = CatalogBuilder(config.search_path)
@@ -111,20 +184,31 @@ class Replay:
                                                                           "migration"):
                 self.roles[stmt.path] = role
 
-    def unit(self, stmts: list[Statement]) -> list[Statement]:
+    def unit(self, stmts: Sequence[Statement], trees: Container[int] | None = None, *,
+             numbered: bool = True) -> list[Statement]:
         """Apply one file's statements (with the files it includes); they come back
-        numbered (``seq``) in application order."""
+        numbered (``seq``) in application order (``numbered=False``: nothing comes
+        back). ``trees`` (the same file read again in full): only these statements are
+        read with their tree, the rest as the stubs first seen (``trees_seen``)."""
+        view = stmts if trees is None else [s for i, s in enumerate(stmts) if i in trees]
         # Statements of files that define nothing (queries, a REFRESH) see the whole
         # schema; those of migrations and of defining files, the schema as it stands.
-        ddl_paths = {s.path for s in stmts if s.node_type in DEFINES_SCHEMA}
+        ddl_paths = {s.path for s in view if s.node_type in DEFINES_SCHEMA}
         ddl_paths.update(s.path for s in stmts if self.roles.get(s.path) == "migration")
         builder = self.builder
-        hoisted = _module_temporaries(stmts)
+        hoisted = _module_temporaries(view)
+        snapshots: MutableMapping[int, Catalog]
+        snapshots = self.last = self.catalogs if self._keep else Snapshots()
+        record = self._facts_on
         out = []
-        for stmt in stmts:
-            stmt = with_changes(stmt, seq=self.seq)
+        for i, stmt in enumerate(stmts):
+            seq = self.seq
             self.seq += 1
-            out.append(stmt)
+            stubbed = is_stub(stmt) or (trees is not None and i not in trees)
+            if not stubbed or numbered:
+                stmt = with_changes(stmt, seq=seq)
+            if numbered:
+                out.append(stmt)
             # A file is a session, and a module's functions run in any order: the
             # temporary tables one creates (with the columns and indexes its code adds)
             # are every other's from the start (a payday's steps). Application code's
@@ -132,26 +216,30 @@ class Replay:
             if stmt.path != self._path:
                 builder.end_session()
                 self._path = stmt.path
-                for created in _session_scoped(hoisted.get(stmt.path, ()), builder):
+                as_read = [c if c.seq == 0 else with_changes(c, seq=0)  # as first read
+                           for c in hoisted.get(stmt.path, ())]
+                for created in _session_scoped(as_read, builder):
                     builder.apply(created)
-            if stmt.node is None:
-                if is_stub(stmt) and stmt.path in ddl_paths:
-                    self.catalogs[stmt.seq] = builder.snapshot()
-                elif is_stub(stmt) and builder.path not in (None, builder.default_path):
+            if stmt.node is None or stubbed:
+                if stubbed and stmt.path in ddl_paths:
+                    snapshots[seq] = builder.snapshot()
+                elif stubbed and builder.path not in (None, builder.default_path) \
+                        and record:
                     assert builder.path is not None
-                    self._through_path[stmt.seq] = builder.path
+                    self._through_path[seq] = builder.path
                 continue
             builder.session(stmt)  # SET search_path, set_config(…), a transaction's end
             kind = stmt.node_type
             if stmt.kind == "query" or kind in QUERY_NODES:
                 if stmt.path in ddl_paths:
-                    self.catalogs[stmt.seq] = builder.snapshot()
-                elif builder.path != builder.default_path and builder.path is not None:
+                    snapshots[stmt.seq] = builder.snapshot()
+                elif builder.path != builder.default_path and builder.path is not None \
+                        and record:
                     self._through_path[stmt.seq] = builder.path
             else:
                 if stmt.path in ddl_paths:
-                    self.catalogs[stmt.seq] = builder.snapshot()
-                if kind in _PROOF_NODES and self._in_history(stmt.path):
+                    snapshots[stmt.seq] = builder.snapshot()
+                if kind in _PROOF_NODES and record and self._in_history(stmt.path):
                     self._proofs.add(stmt, builder.snapshot())
                 # Only schema and migration files change the catalog, and framework
                 # migrations in Python (RunSQL, op.execute). DDL that application code
@@ -163,8 +251,23 @@ class Replay:
                     and (stmt.migration or (temporary(stmt) and stmt.path not in hoisted))
                 ):
                     builder.apply(stmt)
-            self._facts(stmt, kind)
+            if record:
+                self._facts(stmt, kind)
         return out
+
+    def checkpoint(self) -> Checkpoint:
+        """Where the next file starts."""
+        return Checkpoint(self.builder.fork(), self._path)
+
+    def resume(self, start: Checkpoint, seq: int) -> Replay:
+        """A replay that goes on from ``start`` (statement ``seq``), taking snapshots
+        only: the run facts are this one's."""
+        again = Replay(self.roles, self.config, snapshots=False)
+        again._facts_on = False
+        again.builder = start.builder.fork()
+        again._path = start.path
+        again.seq = seq
+        return again
 
     def _in_history(self, path: str) -> bool:
         """Is ``path`` a migration or a schema file (not a down migration, not Python)?"""
@@ -247,7 +350,7 @@ def _defined_names(node: dict[str, Any]) -> set[str]:
     return found
 
 
-def _module_temporaries(stmts: list[Statement]) -> dict[str, list[Statement]]:
+def _module_temporaries(stmts: Sequence[Statement]) -> dict[str, list[Statement]]:
     """Per Python module: the tables its code creates (temporary or not: a payday's work
     tables) and the ALTER TABLE / CREATE INDEX statements on them, in order."""
     found: dict[str, list[Statement]] = {}

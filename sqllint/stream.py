@@ -20,11 +20,13 @@ from __future__ import annotations
 import os
 import sys
 from array import array
+from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.context import Context
 from sqllint.discover import SourceFile, applied_text, discover
@@ -32,7 +34,7 @@ from sqllint.model import Finding, Statement, with_changes
 from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
 from sqllint.project import FileProblem, _sql_with_includes
 from sqllint.reading import INCLUDE, Reader
-from sqllint.replay import Replay, stub
+from sqllint.replay import Checkpoint, Replay, stub, trees_seen
 from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
 from sqllint.sources import sqlfile
@@ -56,6 +58,7 @@ class Unit:
     count: int
     size: int  # characters of text
     spans: array[int] | None = None  # where its statements are (plain SQL files)
+    trees: array[int] = field(default_factory=lambda: array("I"))  # replay.trees_seen
 
 
 @dataclass
@@ -68,6 +71,9 @@ class _Run:
     gathered: dict[str, list[Any]]
     reader: Reader
     max_bytes: int
+    replay: Replay
+    units: list[Unit]
+    starts: dict[int, Checkpoint]  # unit index → the replay where it starts
 
 
 _RUN: _Run | None = None
@@ -104,22 +110,29 @@ def check_stream(
     rules = enabled_rules(config)
     targets = frozenset(f.display for f in files if f.target)
     max_bytes = _max_bytes()
-    replay = Replay({f.display: f.role for f in files}, config)
+    replay = Replay({f.display: f.role for f in files}, config, snapshots=False)
     problems: list[FileProblem] = []
     units: list[Unit] = []
     gathered: dict[str, list[Any]] = {}
     gatherers = [r for r in rules if r.gather is not None]
 
+    starts: dict[int, Checkpoint] = {}
+    spacing = _Spacing(starts)
+
     def apply(file: SourceFile, stmts: list[Statement], text: str,
               spans: array[int] | None) -> None:
         base = replay.seq
         replay.adopt(file.display, file.role, stmts)
-        numbered = replay.unit(stmts)
-        units.append(Unit(file, base, len(stmts), len(text), spans))
-        if gatherers and file.role == "migration" and file.target:
+        if file.target and spacing.wants(len(units), not units or not units[-1].file.target):
+            starts[len(units)] = replay.checkpoint()
+        spacing.passed(len(units), len(text) if file.target else 0)
+        gathering = bool(gatherers) and file.role == "migration" and file.target
+        numbered = replay.unit(stmts, numbered=gathering)
+        units.append(Unit(file, base, len(stmts), len(text), spans, trees_seen(stmts)))
+        if gathering:
             ctx = Context(config=config, catalog=replay.builder.snapshot(),
                           statements=tuple(numbered), targets=targets,
-                          catalogs=replay.catalogs, texts={file.display: text})
+                          catalogs=replay.last, texts={file.display: text})
             for code, found in gather(ctx, gatherers).items():
                 gathered.setdefault(code, []).extend(found)
 
@@ -129,23 +142,25 @@ def check_stream(
         for file in files:
             if file.path in included or not file.read:
                 continue
-            read = _schema_statements(file, config, reader, included, problems, max_bytes)
+            read = _schema_statements(file, config, reader, included, problems, max_bytes,
+                                  replay)
             if read is None:
                 continue
             stmts, text, spans = read
-            replay.note_created(stmts)
-            apply(file, [stub(s) for s in stmts], text, spans)
-            del stmts, read
+            del read
+            apply(file, stmts, text, spans)
+            del stmts
         final, catalogs, run = replay.finish()
     base = Context(config=config, catalog=final, statements=(), targets=targets,
                    catalogs=catalogs, run=run)
-    _RUN = _Run(config, rules, base, gathered, reader, max_bytes)
-    todo = [u for u in units if u.file.target]
+    replay.last = {}
+    _RUN = _Run(config, rules, base, gathered, reader, max_bytes, replay, units, starts)
     raw: list[Finding] = []
     scans: list[dict[str, list[Any]]] = []
     suppressor = Suppressor(config)
     try:
-        for found, scanned, learnt, changed in _check_units(todo, jobs, progress):
+        for found, scanned, learnt, changed in _check_units(_chunks(units, starts), jobs,
+                                                             progress):
             reader.changed.update(changed)  # seen by a worker process
             raw.extend(found)
             scans.append(scanned)
@@ -170,10 +185,11 @@ def _max_bytes() -> int:
 
 def _schema_statements(
     file: SourceFile, config: Config, reader: Reader, included: set[Path],
-    problems: list[FileProblem], max_bytes: int,
+    problems: list[FileProblem], max_bytes: int, replay: Replay,
 ) -> tuple[list[Statement], str, array[int] | None] | None:
-    """A file's statements with the trees the schema needs (queries unparsed), its
-    text, and where its statements are (plain SQL files)."""
+    """A file's statements as the replay needs them (queries as stubs, never parsed
+    when that can be told from their first word), its text, and where its statements
+    are (plain SQL files). Tables made where the catalog does not see them are noted."""
     content = reader.text(file.path)
     if content.problem:
         problems.append(FileProblem(file.display, content.problem))
@@ -181,16 +197,23 @@ def _schema_statements(
     migration = file.role in ("migration", "down")
     # dbmate / goose files hold both directions: only the up part runs.
     text = applied_text(content.text) if migration else content.text
+    spans: array[int] | None = None
+    read: Iterable[Statement]
     if file.lang != "python" and INCLUDE.search(text):
-        return _sql_with_includes(file, text, migration, {}, included, problems,
-                                  reader), text, None
-    if file.lang == "python":
-        job = ParseJob(file.display, file.lang, text, migration)
-        return parse_files([job], config)[0], text, None
-    spans: array[int] = array("q")
-    return list(sqlfile.statements(file.display, text, migration=migration, queries=False,
-                                   placeholders=config.placeholders,
-                                   dialects=config.dialects, spans=spans)), text, spans
+        read = _sql_with_includes(file, text, migration, {}, included, problems, reader)
+    elif file.lang == "python":
+        read = parse_files([ParseJob(file.display, file.lang, text, migration)], config)[0]
+    else:
+        spans = array("q")
+        read = sqlfile.statements(file.display, text, migration=migration, queries=False,
+                                  placeholders=config.placeholders,
+                                  dialects=config.dialects, spans=spans)
+    out = []
+    for stmt in read:
+        if stmt.node is not None or stmt.dialect:
+            replay.note_created([stmt])
+        out.append(stub(stmt))
+    return out, text, spans
 
 
 def _without_query_tree(stmt: Statement) -> Statement:
@@ -199,26 +222,86 @@ def _without_query_tree(stmt: Statement) -> Statement:
     return stmt
 
 
+class _Spacing:
+    """Where the rule pass may start replaying: at the first file of each run of target
+    files, and every ``step`` characters of target text, at most ``LIMIT`` such extra
+    points (``step`` doubles as the run goes): a constant number of catalog checkpoints
+    whatever the size of the repository, enough for the pool to share the work."""
+
+    LIMIT = 32
+    STEP = 128 * 1024
+
+    def __init__(self, starts: dict[int, Checkpoint]) -> None:
+        self.starts = starts
+        self.step = self.STEP
+        self.at = 0  # target characters before the next file
+        self.where: dict[int, tuple[int, bool]] = {}  # kept: (position, run start?)
+        self.last = 0
+
+    def wants(self, index: int, run_start: bool) -> bool:
+        if run_start or self.at - self.last >= self.step:
+            self.where[index] = (self.at, run_start)
+            self.last = self.at
+            return True
+        return False
+
+    def passed(self, index: int, size: int) -> None:
+        self.at += size
+        if sum(1 for _, first in self.where.values() if not first) <= self.LIMIT:
+            return
+        self.step *= 2
+        last = -self.step
+        for i, (at, first) in sorted(self.where.items()):
+            if first or at - last >= self.step:
+                last = at
+            else:
+                del self.where[i]
+                self.starts.pop(i, None)
+        self.last = last
+
+
+def _chunks(units: Sequence[Unit], starts: Mapping[int, Checkpoint]) -> list[range]:
+    """The target files in runs that each start at a checkpoint (unit indexes)."""
+    out: list[range] = []
+    first: int | None = None
+    for i, unit in enumerate(units):
+        if first is not None and (i in starts or not unit.file.target):
+            out.append(range(first, i))
+            first = None
+        if unit.file.target and first is None:
+            first = i
+    if first is not None:
+        out.append(range(first, len(units)))
+    return out
+
+
 def _check_units(
-    units: Sequence[Unit], jobs: int | None, progress: Progress | None
+    chunks: Sequence[range], jobs: int | None, progress: Progress | None
 ) -> Iterator[UnitResult]:
-    workers = workers_for(units, jobs)
+    run = _RUN
+    assert run is not None
+    todo = [run.units[i] for chunk in chunks for i in chunk]
+    workers = workers_for(todo, jobs)
     done = 0
+    left = list(chunks)
     if workers > 1:
         try:
-            for result in _pool(units, workers):
-                done += 1
+            for chunk, results in _pool(chunks, workers):
+                left.remove(chunk)
+                for result in results:
+                    done += 1
+                    yield result
                 if progress is not None:
-                    progress(done, len(units))
-                yield result
+                    progress(done, len(todo))
             return
         except (OSError, RuntimeError):  # no processes allowed here: go on in-process
-            units = units[done:]
-    for unit in units:
-        yield _check_unit(unit)
-        done += 1
-        if progress is not None:
-            progress(done, len(units))
+            pass
+    for chunk in left:
+        for result in _chunk_results(chunk):
+            yield result
+            done += 1
+            if progress is not None:
+                progress(done, len(todo))
 
 
 def workers_for(units: Sequence[Unit], jobs: int | None) -> int:
@@ -238,20 +321,41 @@ def workers_for(units: Sequence[Unit], jobs: int | None) -> int:
     return max(1, min(cores, len(units)))
 
 
-def _pool(
-    units: Sequence[Unit], workers: int
-) -> Iterator[UnitResult]:
+def _pool(chunks: Sequence[range], workers: int) -> Iterator[tuple[range, list[UnitResult]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    run = _RUN
+    assert run is not None
     context = multiprocessing.get_context("fork")
-    # Biggest files first, so no worker is left with a long one at the end.
-    order = sorted(range(len(units)), key=lambda i: -units[i].size)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_check_unit, [units[i] for i in order], chunksize=1)
+    # Biggest runs first, so no worker is left with a long one at the end.
+    order = sorted(chunks, key=lambda c: -sum(run.units[i].size for i in c))
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                             mp_context=context) as pool:
+        yield from zip(order, pool.map(_check_chunk, order, chunksize=1), strict=True)
 
 
-def _check_unit(unit: Unit) -> UnitResult:
+def _check_chunk(chunk: range) -> list[UnitResult]:
+    return list(_chunk_results(chunk))
+
+
+def _chunk_results(chunk: range) -> Iterator[UnitResult]:
+    """The results of a run of files, replaying the schema on from where it starts:
+    each file's catalog snapshots live while its rules run, no longer."""
+    run = _RUN
+    assert run is not None
+    replay = run.replay.resume(run.starts[chunk.start], run.units[chunk.start].seq)
+    for i in chunk:
+        unit = run.units[i]
+        stmts, texts = _rule_statements(unit, run)
+        replay.seq = unit.seq
+        replay.unit(stmts, set(unit.trees), numbered=False)
+        catalogs = ChainMap(replay.last, cast("dict[int, Catalog]", run.base.catalogs))
+        yield _check_unit(unit, stmts, texts, catalogs)
+
+
+def _check_unit(unit: Unit, stmts: list[Statement], texts: dict[str, str],
+                catalogs: Mapping[int, Catalog]) -> UnitResult:
     """One file's findings, what repository-wide rules scanned there, its suppression
     directives (for findings reported later, at the catalog's objects), and the files
     found changed since the schema pass read them."""
@@ -259,8 +363,8 @@ def _check_unit(unit: Unit) -> UnitResult:
 
     run = _RUN
     assert run is not None
-    stmts, texts = _rule_statements(unit, run)
-    ctx = replace(run.base, statements=tuple(stmts), texts=texts, cache={})
+    ctx = replace(run.base, statements=tuple(stmts), texts=texts, cache={},
+                  catalogs=catalogs)
     with gc_paused():
         found, scanned = check_file(ctx, run.rules, run.gathered)
     suppressor = Suppressor(run.config)
@@ -278,24 +382,27 @@ def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, 
     migration = file.role in ("migration", "down")
     text = applied_text(content.text) if migration else content.text
     spans = unit.spans if len(text) == unit.size else None  # unless it changed since
+    read: Iterable[Statement]
     if file.lang != "python" and INCLUDE.search(text):
-        stmts = _sql_with_includes(file, text, migration, texts, set(), [], run.reader)
+        read = _sql_with_includes(file, text, migration, texts, set(), [], run.reader)
     elif len(text) > run.max_bytes and file.lang != "python":
         print(f"sqllint: note: {file.display} is {len(text) / 1e6:.0f} MB, over the "
               f"{run.max_bytes / 1e6:.0f} MB limit (SQLLINT_MAX_FILE_MB): checked for syntax "
               f"and migration rules only", file=sys.stderr)
         # Every statement is parsed (syntax), only the schema's trees are kept.
-        stmts = [_without_query_tree(s) for s in sqlfile.statements(
+        read = map(_without_query_tree, sqlfile.statements(
             file.display, text, migration=migration, placeholders=run.config.placeholders,
-            dialects=run.config.dialects, spans=spans)]
+            dialects=run.config.dialects, spans=spans, query_trees=False))
     elif file.lang == "python":  # slow to parse: the cache pays
         job = ParseJob(file.display, file.lang, text, migration)
-        stmts = parse_files([job], run.config)[0]
+        read = parse_files([job], run.config)[0]
     else:  # parsing SQL is faster than loading it from the cache
-        stmts = list(sqlfile.statements(file.display, text, migration=migration,
-                                        placeholders=run.config.placeholders,
-                                        dialects=run.config.dialects, spans=spans))
+        read = sqlfile.statements(file.display, text, migration=migration,
+                                  placeholders=run.config.placeholders,
+                                  dialects=run.config.dialects, spans=spans)
+    # Numbered as they come: one statement list, never two.
+    stmts = [with_changes(s, seq=unit.seq + i) for i, s in enumerate(read)]
     if len(stmts) != unit.count:  # cannot happen; numbering would be off: say so
         print(f"sqllint: internal error: {file.display} read {len(stmts)} statements, then "
               f"{unit.count}", file=sys.stderr)
-    return [with_changes(s, seq=unit.seq + i) for i, s in enumerate(stmts)], texts
+    return stmts, texts

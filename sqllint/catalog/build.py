@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+import immutables
+
 from sqllint.catalog.model import (
     Catalog,
     Column,
@@ -65,7 +67,8 @@ class CatalogBuilder:
         self.schemas: set[str] = {"public"}
         self.ever: PersistentDict[str, bool] = PersistentDict()
         self.types: PersistentDict[str, UserType] = PersistentDict()
-        self._type_keys: dict[str, list[str]] = {}  # bare type name → qualified keys
+        # bare type name → qualified keys
+        self._type_keys: immutables.Map[str, tuple[str, ...]] = immutables.Map()
         self.functions: PersistentDict[str, tuple[Column, ...]] = PersistentDict()
         self.transitions: PersistentDict[str, dict[str, str]] = PersistentDict()
         self.function_paths: PersistentDict[str, tuple[str, ...]] = PersistentDict()
@@ -96,10 +99,26 @@ class CatalogBuilder:
             )
         return self._snapshot
 
+    def fork(self) -> CatalogBuilder:
+        """A builder that goes on from here independently of this one (cheap: the maps
+        are persistent; only the small mutable parts are copied)."""
+        other = CatalogBuilder.__new__(CatalogBuilder)
+        other.__dict__.update(self.__dict__)
+        other.tables = self.tables.copy()
+        other.indexes = self.indexes.copy()
+        for name in ("extensions", "ever", "types", "functions", "transitions",
+                     "function_paths"):
+            setattr(other, name, getattr(self, name).copy())
+        other.schemas = set(self.schemas)
+        other._pending_keys = None
+        other._snapshot = None
+        return other
+
     def end_session(self) -> None:
         """A file ran to its end: its temporary tables and its search_path are gone (each
         file is a session)."""
-        temp = [key for key, table in self.tables.items() if table.schema == "pg_temp"]
+        temp = [key for key, table in self.tables.items()
+                if table.schema == "pg_temp"] if self.tables.temporary else []
         if temp or self.path != self.default_path:
             self._snapshot = None
             for key in temp:
@@ -634,15 +653,17 @@ class CatalogBuilder:
 
     def _put_type(self, found: UserType) -> None:
         self.types[found.qualified] = found
-        keys = self._type_keys.setdefault(found.name, [])
+        keys = self._type_keys.get(found.name, ())
         if found.qualified not in keys:
-            keys.append(found.qualified)
+            self._type_keys = self._type_keys.set(found.name, (*keys, found.qualified))
 
     def _drop_type(self, found: UserType) -> None:
         self.types.pop(found.qualified, None)
-        keys = self._type_keys.get(found.name, [])
+        keys = self._type_keys.get(found.name, ())
         if found.qualified in keys:
-            keys.remove(found.qualified)
+            rest = list(keys)
+            rest.remove(found.qualified)
+            self._type_keys = self._type_keys.set(found.name, tuple(rest))
 
     def _type_target(self, parts: list[str]) -> tuple[str, str]:
         return (parts[-2] if len(parts) > 1 else self._creation_schema()), parts[-1]
@@ -718,7 +739,7 @@ class CatalogBuilder:
     def _drop_table(self, key: str) -> None:
         table = self.tables.pop(key, None)
         # With foreign keys pointing at it, only DROP … CASCADE succeeds: they go too.
-        for tkey, other in list(self.tables.items()):
+        for tkey, other in list(self.tables.items()) if self.tables.with_foreign_keys else ():
             if any(f.ref_table == key for f in other.foreign_keys):
                 self.tables[tkey] = replace(other, foreign_keys=tuple(
                     f for f in other.foreign_keys if f.ref_table != key))

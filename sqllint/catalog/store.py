@@ -7,8 +7,9 @@ costs nothing and an update costs O(log n), instead of a copy of every table.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 import immutables
 
@@ -26,6 +27,10 @@ class PersistentDict(Generic[K, V]):
 
     def __getitem__(self, key: K) -> V:
         return self.frozen[key]
+
+    def copy(self) -> Self:
+        """A handle of its own on the same map (O(1))."""
+        return copy.copy(self)
 
     def __setitem__(self, key: K, value: V) -> None:
         self.frozen = self.frozen.set(key, value)
@@ -72,8 +77,22 @@ class TableStore(PersistentDict[str, Table]):
         super().__init__()
         self.by_name: immutables.Map[str, str] = immutables.Map()
         self._all_keys: immutables.Map[str, tuple[str, ...]] = immutables.Map()
+        # How many tables have foreign keys, how many are temporary: a drop or the end
+        # of a session scans the tables only when there is something to find.
+        self.with_foreign_keys = 0
+        self.temporary = 0
+
+    def _count(self, table: Table, step: int) -> None:
+        if table.foreign_keys:
+            self.with_foreign_keys += step
+        if table.schema == "pg_temp":
+            self.temporary += step
 
     def __setitem__(self, key: str, value: Table) -> None:
+        old = self.frozen.get(key)
+        if old is not None:
+            self._count(old, -1)
+        self._count(value, 1)
         super().__setitem__(key, value)
         keys = self._all_keys.get(value.name, ())
         if key not in keys:
@@ -83,6 +102,7 @@ class TableStore(PersistentDict[str, Table]):
 
     def __delitem__(self, key: str) -> None:
         table = self.frozen[key]
+        self._count(table, -1)
         super().__delitem__(key)
         rest = tuple(k for k in self._all_keys.get(table.name, ()) if k != key)
         self._all_keys = (self._all_keys.set(table.name, rest) if rest

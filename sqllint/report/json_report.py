@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from sqllint import __version__
 from sqllint.model import Finding
@@ -60,4 +64,29 @@ def _schema(result: CheckResult) -> dict[str, Any]:
 
 
 def render(result: CheckResult) -> str:
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return "".join(pieces(result))
+
+
+def pieces(result: CheckResult) -> Iterator[str]:
+    """``json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\\n"``, to the
+    byte, one finding at a time: a run's findings never stand as one tree of dicts or
+    one string (the CLI writes the pieces as they come)."""
+    head = as_dict(replace(result, findings=()))
+    head["summary"]["findings"] = len(result.findings)
+    if not result.findings:
+        yield _dumps(head, 0) + "\n"
+        return
+    rest = _dumps({k: v for k, v in head.items() if k not in ("version", "findings")}, 0)
+    yield f'{{\n  "version": {_dumps(head["version"], 1)},\n  "findings": [\n    '
+    for i, f in enumerate(result.findings):
+        yield (",\n    " if i else "") + _dumps(finding_dict(f), 2)
+    yield "\n  ],\n" + rest[2:] + "\n"
+
+
+def _dumps(value: Any, depth: int) -> str:
+    """``value`` as ``json.dumps(indent=2)`` writes it ``depth`` levels down."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except (orjson.JSONEncodeError, TypeError):  # a lone surrogate: not UTF-8
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text

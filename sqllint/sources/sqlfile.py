@@ -10,7 +10,7 @@ import bisect
 import json
 import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,9 +162,18 @@ def _replace_psql_vars(text: str, bare: str) -> str:
 _QUOTED_TOKENS = frozenset({"SCONST", "USCONST", "BCONST", "XCONST", "SQL_COMMENT", "C_COMMENT"})
 
 
-def split(text: str) -> list[RawStatement]:
+# The parser splits a text by parsing it whole: its memory (in C) grows with the text, to
+# 20 times its size. A longer text is split piece by piece (see ``_split_pieces``).
+SPLIT_PIECE = 1 << 20
+
+
+def split(text: str, piece: int = SPLIT_PIECE) -> list[RawStatement]:
     """Statement spans (character offsets) of ``text``, which must already be blanked."""
     try:
+        if len(text) > piece:
+            found = _split_pieces(text, piece)
+            if found is not None:
+                return found
         slices = pg.split(text, with_parser=True, only_slices=True)
         return [RawStatement(s.start, s.stop) for s in slices]
     except PgError:
@@ -172,6 +181,30 @@ def split(text: str) -> list[RawStatement]:
     # The file has a syntax error somewhere: fall back to the scanner, where a
     # statement that does not parse does not hide its neighbours.
     return _scan_split(text)
+
+
+def _split_pieces(text: str, piece: int) -> list[RawStatement] | None:
+    """The parser's split of ``text``, made on pieces of about ``piece`` characters
+    that end after a semicolon at the end of a line: a piece that does not parse alone
+    (the cut fell inside a quote, a comment or a function body) takes in the next one.
+    None when that does not settle within a few pieces (split it whole)."""
+    out: list[RawStatement] = []
+    start = 0
+    end = 0
+    tries = 0
+    while start < len(text):
+        cut = text.find(";\n", max(end, start + piece))
+        end = len(text) if cut == -1 else cut + 1
+        try:
+            slices = pg.split(text[start:end], with_parser=True, only_slices=True)
+        except PgError:
+            tries += 1
+            if end == len(text) or tries > 4:
+                return None
+            continue
+        out.extend(RawStatement(start + s.start, start + s.stop) for s in slices)
+        start, tries = end, 0
+    return out
 
 
 def _scan_split(text: str) -> list[RawStatement]:
@@ -284,6 +317,15 @@ def _routine(words: list[str]) -> bool:
             ["FUNCTION"], ["PROCEDURE"])))
 
 
+def _parses(sql: str) -> bool:
+    """Does ``sql`` parse? (The parser runs; no tree comes back to Python.)"""
+    try:
+        pg.split(sql, with_parser=True, only_slices=True)
+    except PgError:
+        return False
+    return True
+
+
 def parse(sql: str) -> Parsed:
     """Parse one statement: (node with character offsets, error message, error offset)."""
     try:
@@ -384,6 +426,7 @@ def statements(
     memo: dict[str, Parsed] | None = None,
     queries: bool = True,
     spans: array[int] | None = None,
+    query_trees: bool = True,
 ) -> Iterator[Statement]:
     """Every statement of a SQL file, parsed, with its position in the file.
 
@@ -399,14 +442,18 @@ def statements(
 
     ``spans``: an empty array is filled with the statements' (start, end) offsets; a
     filled one (from an earlier read of the same text) saves splitting it again.
+
+    ``query_trees=False``: such a plain query is checked for syntax only and comes
+    without its tree, which is never built (a 50 MB INSERT's would take gigabytes).
     """
     lines = LineIndex(text)
     sqlc_params = sqlc.is_sqlc_file(text)
     text, edits = substitute(text, placeholders)
     blanked = blank_psql(text)
     file_dialect = path_dialect(path)
+    found: Iterable[RawStatement]
     if spans:
-        found = [RawStatement(spans[i], spans[i + 1]) for i in range(0, len(spans), 2)]
+        found = (RawStatement(spans[i], spans[i + 1]) for i in range(0, len(spans), 2))
     else:
         found = split(blanked)
         if spans is not None:
@@ -425,7 +472,10 @@ def statements(
                             migration=migration)
             continue
         known = memo.get(sql) if memo is not None else None
-        if known is None:
+        treeless = not query_trees and _plain_query(sql) and _parses(sql)
+        if treeless:
+            known = (None, None, 0)
+        elif known is None:
             known = parse(sql)
             if memo is not None:
                 memo[sql] = known
@@ -439,7 +489,7 @@ def statements(
                     if alt_error is None:
                         sql, node, error = alt, alt_node, None
                         break
-        if node is None and error is None:
+        if node is None and error is None and not treeless:
             continue  # only comments
         if edits:
             offsets = OffsetMap(tuple(statement_segments(
@@ -461,7 +511,8 @@ def statements(
             path=path,
             sql=sql,
             offsets=offsets,
-            kind=classify(node, migration),
+            kind=("migration" if migration else "query") if treeless else
+            classify(node, migration),
             origin=path,
             node=node,
             error=error,
