@@ -512,7 +512,7 @@ def input_files(
     metadata.toml, Flyway's .conf): the answer depends on those too."""
     import hashlib
 
-    from sqllint.migrations.transactions import sidecar, sidecar_path
+    from sqllint.migrations.sidecar import sidecar, sidecar_path
 
     out = []
     seen: set[Path] = set()

@@ -10,7 +10,6 @@ default per path. On top of that, explicit ``BEGIN`` … ``COMMIT`` in the file 
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from typing import Literal
 import pathspec
 
 from sqllint.config import Config
+from sqllint.migrations.sidecar import DIESEL_DIR as _DIESEL_DIR
+from sqllint.migrations.sidecar import FLYWAY_SCRIPT as _FLYWAY
+from sqllint.migrations.sidecar import sidecar
 from sqllint.migrations.sqledit import option_enabled
 from sqllint.model import Statement
-from sqllint.reading import sidecar_text
 
 Runner = Literal["flyway", "golang-migrate", "diesel", "alembic", "django", "configured",
                  "plain"]
@@ -30,11 +31,9 @@ Runner = Literal["flyway", "golang-migrate", "diesel", "alembic", "django", "con
 # opens a transaction and sends the whole file as one query (diesel).
 Mode = Literal["wrapped", "batch", "one-query", "flyway", "autocommit"]
 
-_FLYWAY = re.compile(r"^[VUR]\d*(?:[._]\d+)*__.+\.sql$", re.I)
 _GOLANG = re.compile(r"^\d+_.+\.(up|down)\.sql$", re.I)
 _FLYWAY_NO_TX = re.compile(r"executeInTransaction\s*=\s*false", re.I)
 # diesel: migrations/<version>_<name>/up.sql (down.sql), version digits with - or _.
-_DIESEL_DIR = re.compile(r"^\d[\d_-]*_.+$")
 _DIESEL_NO_TX = re.compile(r"^\s*run_in_transaction\s*=\s*false", re.I | re.M)
 # Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock).
 NON_TRANSACTIONAL = frozenset({"VacuumStmt", "CreatedbStmt", "DropdbStmt",
@@ -94,27 +93,6 @@ def _relative(path: str, config: Config) -> str:
         return Path(path).resolve().relative_to(config.root.resolve()).as_posix()
     except ValueError:
         return path
-
-
-def sidecar_path(path: str) -> Path | None:
-    """The file beside a migration that says whether its tool wraps it in a transaction:
-    diesel's ``metadata.toml``, Flyway's ``<script>.sql.conf``."""
-    where = Path(path)
-    if _FLYWAY.match(where.name):
-        return Path(path + ".conf")
-    if where.name in ("up.sql", "down.sql") and _DIESEL_DIR.match(where.parent.name):
-        return where.parent / "metadata.toml"
-    return None
-
-
-def sidecar(path: str, config: Config) -> str | None:
-    """The text of ``path``'s sidecar (``sidecar_path``), read as every file is: inside
-    the project root (or the migration's own folder, for one named outside it), at most
-    1 MiB (sqllint.reading)."""
-    side = sidecar_path(path)
-    if side is None:
-        return None
-    return sidecar_text(side, config.root, Path(os.path.abspath(path)).parent)
 
 
 def needs_no_transaction(stmt: Statement) -> str | None:
