@@ -12,8 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import pathspec
-
 from sqllint.config import Config, find_vcs_root
 from sqllint.escape import visible
 from sqllint.reading import Reader, sidecar_text
@@ -273,7 +271,23 @@ def _glob_match(path: Path, globs: Iterable[str], root: Path) -> bool:
 
 @lru_cache(maxsize=256)
 def _spec(globs: tuple[str, ...]) -> Any:
+    if not globs:
+        return _NO_GLOBS
+    import pathspec  # only for globs: 40 ms to import (typing_extensions → asyncio)
+
     return pathspec.PathSpec.from_lines("gitignore", globs)
+
+
+class _NoGlobs:
+    """What ``_spec`` gives for no globs: it matches nothing."""
+
+    patterns: tuple[str, ...] = ()
+
+    def match_file(self, path: str) -> bool:
+        return False
+
+
+_NO_GLOBS = _NoGlobs()
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -349,8 +363,7 @@ def _add_gitignore(folder: Path, ignores: list[tuple[Path, Any]]) -> None:
         text = sidecar_text(gitignore, folder)
         if text is None:
             return
-        lines = text.splitlines()
-        ignores.append((folder, pathspec.PathSpec.from_lines("gitignore", lines)))
+        ignores.append((folder, _spec(tuple(text.splitlines()))))
 
 
 def _excluded(path: Path, exclude: Any, root: Path) -> bool:

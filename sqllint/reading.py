@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqllint.confine import OUTSIDE_ROOT, inside_root, readable
+from sqllint.confine import OUTSIDE_ROOT, RealPaths, inside_root, readable
 from sqllint.sources.text import FileText, decode, read_bytes
 
 # psql includes: \i and \include (relative to the current folder, as psql runs them from
@@ -76,6 +76,7 @@ class Reader:
     overrides: Mapping[Path, str] = field(default_factory=dict)
     changed: set[Path] = field(default_factory=set)  # read twice, not the same bytes
     _digests: dict[Path, bytes] = field(default_factory=dict)
+    _real: RealPaths = field(default_factory=RealPaths)  # this run's symlinks
 
     @staticmethod
     def for_run(root: Path, paths: Iterable[Path],
@@ -90,7 +91,7 @@ class Reader:
         data: bytes | FileText
         if path in self.overrides:
             data = self.overrides[path].encode("utf-8", errors="surrogatepass")
-        elif not readable(path, self.root, self.named):
+        elif not readable(path, self.root, self.named, self._real):
             data = FileText("", OUTSIDE_ROOT)
         else:
             data = read_bytes(path)

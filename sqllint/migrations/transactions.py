@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import pathspec
-
 from sqllint.config import Config
 from sqllint.migrations.sidecar import DIESEL_DIR as _DIESEL_DIR
 from sqllint.migrations.sidecar import FLYWAY_SCRIPT as _FLYWAY
@@ -81,6 +79,10 @@ def layout(path: str, config: Config, text: str = "") -> Layout:
 
 def _configured(path: str, config: Config) -> bool | None:
     result: bool | None = None
+    if not config.transactional_migrations:
+        return None
+    import pathspec  # 40 ms to import: only when configured
+
     for glob, value in config.transactional_migrations:
         spec = pathspec.PathSpec.from_lines("gitignore", [glob])
         if glob in ("**", "*") or spec.match_file(_relative(path, config)):
