@@ -12,7 +12,7 @@ SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 StatementKind = Literal["ddl", "query", "migration", "other"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """A 1-based span in a file; ``path`` is relative to the working directory, POSIX."""
 
@@ -122,7 +122,7 @@ class Statement:
         return self.position(0)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace the file's text from ``line``:``column`` up to ``end_line``:``end_column``
     (1-based, end exclusive, code points) with ``text``; an insertion when the span is empty."""
@@ -134,7 +134,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A textual fix of one finding: edits in its file, applied together or not at all.
 
@@ -150,7 +150,7 @@ class Fix:
     adds: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     name: str

@@ -739,10 +739,10 @@ class CatalogBuilder:
     def _drop_table(self, key: str) -> None:
         table = self.tables.pop(key, None)
         # With foreign keys pointing at it, only DROP … CASCADE succeeds: they go too.
-        for tkey, other in list(self.tables.items()) if self.tables.with_foreign_keys else ():
-            if any(f.ref_table == key for f in other.foreign_keys):
-                self.tables[tkey] = replace(other, foreign_keys=tuple(
-                    f for f in other.foreign_keys if f.ref_table != key))
+        for tkey in sorted(self.tables.referrers.get(key, ())):
+            other = self.tables[tkey]
+            self.tables[tkey] = replace(other, foreign_keys=tuple(
+                f for f in other.foreign_keys if f.ref_table != key))
         for index in self.indexes.by_table.get(key, ()):
             del self.indexes[index.qualified]
         if table is not None and table.partition_by:

@@ -77,22 +77,26 @@ class TableStore(PersistentDict[str, Table]):
         super().__init__()
         self.by_name: immutables.Map[str, str] = immutables.Map()
         self._all_keys: immutables.Map[str, tuple[str, ...]] = immutables.Map()
-        # How many tables have foreign keys, how many are temporary: a drop or the end
-        # of a session scans the tables only when there is something to find.
-        self.with_foreign_keys = 0
+        # Referenced table key → the keys of the tables whose foreign keys point at it,
+        # and how many tables are temporary: a drop or the end of a session finds what
+        # it touches without a scan of every table.
+        self.referrers: immutables.Map[str, frozenset[str]] = immutables.Map()
         self.temporary = 0
 
-    def _count(self, table: Table, step: int) -> None:
-        if table.foreign_keys:
-            self.with_foreign_keys += step
+    def _count(self, key: str, table: Table, step: int) -> None:
+        for ref in {f.ref_table for f in table.foreign_keys}:
+            keys = self.referrers.get(ref, frozenset())
+            keys = keys | {key} if step > 0 else keys - {key}
+            self.referrers = (self.referrers.set(ref, keys) if keys
+                              else self.referrers.delete(ref))
         if table.schema == "pg_temp":
             self.temporary += step
 
     def __setitem__(self, key: str, value: Table) -> None:
         old = self.frozen.get(key)
         if old is not None:
-            self._count(old, -1)
-        self._count(value, 1)
+            self._count(key, old, -1)
+        self._count(key, value, 1)
         super().__setitem__(key, value)
         keys = self._all_keys.get(value.name, ())
         if key not in keys:
@@ -102,7 +106,7 @@ class TableStore(PersistentDict[str, Table]):
 
     def __delitem__(self, key: str) -> None:
         table = self.frozen[key]
-        self._count(table, -1)
+        self._count(key, table, -1)
         super().__delitem__(key)
         rest = tuple(k for k in self._all_keys.get(table.name, ()) if k != key)
         self._all_keys = (self._all_keys.set(table.name, rest) if rest
