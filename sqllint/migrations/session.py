@@ -54,8 +54,9 @@ class NotNullProofs:
             if table is None:
                 return
             mine = checks.setdefault(table.qualified, {})
-            self.proven[stmt.seq] = frozenset(
-                f"{table.qualified}.{col}" for col, ok in mine.values() if ok)
+            proven = frozenset(f"{table.qualified}.{col}" for col, ok in mine.values() if ok)
+            if proven:  # none is what a missing entry says too: the history stays small
+                self.proven[stmt.seq] = proven
             for wrapped in inner.get("cmds") or []:
                 cmd = wrapped.get("AlterTableCmd", {})
                 sub, name = cmd.get("subtype"), str(cmd.get("name", ""))
