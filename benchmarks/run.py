@@ -12,7 +12,8 @@ Peak RSS is GNU time's ``%M`` (a fresh parent, not this Python process) when
 caching on (``PYTHONDONTWRITEBYTECODE`` removed, one warm-up run first), as installed.
 
 Also printed: the scaling table (pg_regress copied 1, 2, 4 and 8 times: wall time should
-grow linearly, peak RSS stay flat) and one 50 MB file of 500,000 statements.
+grow linearly, peak RSS stay flat), one 50 MB file of 500,000 statements and one 50 MB
+INSERT (both over the 20 MB limit: syntax and migration rules only).
 
 Corpora:
 
@@ -232,7 +233,7 @@ def prepare_huge(work: Path, statements: int = 500_000) -> Corpus:
                         f"LIMIT 10;\n")
             else:
                 f.write(f"INSERT INTO t (id, a, b) VALUES ({n}, 'a value for row {n} of the "
-                        f"generated file', {n % 97});\n")
+                        f"generated fifty megabyte file', {n % 97});\n")
     lines = _lines(path)
     return Corpus(f"one file, {statements:,} statements, "
                   f"{path.stat().st_size / 1e6:.0f} MB", dest, [path], lines, lines)
