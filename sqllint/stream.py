@@ -2,17 +2,22 @@
 
 1. **Schema pass.** Every file is read once in discovery (= application) order and
    split; only the statements that can change the schema are parsed (plain queries
-   are not), and their trees replayed (``sqllint.replay``): the catalog, its
-   snapshots and the run-wide facts. A file's trees are dropped once it is applied.
-2. **Rule pass.** Each reported file is parsed again, whole, and its rules run against
-   the catalog as it stood at each of its statements; only its findings are kept.
-   Files are independent now, so a process pool can take them (``--jobs``): workers
-   inherit the schema by ``fork`` and send back findings, never trees.
+   are not), and their trees replayed (``sqllint.replay``): the final catalog and the
+   run-wide facts. A file's trees and catalog snapshots are dropped once it is
+   applied; what stays is a constant number of *checkpoints* (the replay where a run
+   of target files starts, and every so many characters: ``_Spacing``).
+2. **Rule pass.** The target files, in runs that each start at a checkpoint
+   (``_chunks``): each file is parsed again, whole, its DDL replayed on from the
+   checkpoint (so its statements see the catalog as it stood at each of them), its
+   rules run, and only its findings are kept. Runs are independent, so a process
+   pool can take them (``--jobs``): workers inherit the schema and the checkpoints by
+   ``fork`` and send back findings, never trees.
 3. **Repository-wide work** (catalog rules, the index plan, rules that compare
    migrations with every query) reads the catalog, findings and small facts.
 
-A file over ``MAX_FILE_BYTES`` is checked for syntax and migration rules only (its
-queries are parsed, then their trees dropped unread), with a note on standard error.
+A file over ``MAX_FILE_BYTES`` is checked for syntax and migration rules only: its
+queries go through the parser, but their trees are never built (a 50 MB INSERT's
+would take gigabytes), with a note on standard error.
 """
 
 from __future__ import annotations
