@@ -218,8 +218,11 @@ class Replay:
                 self._path = stmt.path
                 as_read = [c if c.seq == 0 else with_changes(c, seq=0)  # as first read
                            for c in hoisted.get(stmt.path, ())]
-                for created in _session_scoped(as_read, builder):
-                    builder.apply(created)
+                for created, own in _session_scoped(as_read, builder):
+                    if own:
+                        builder.apply_for_session(created)
+                    else:
+                        builder.apply(created)
             if stmt.node is None or stubbed:
                 if stubbed and stmt.path in ddl_paths:
                     snapshots[seq] = builder.snapshot()
@@ -283,6 +286,12 @@ class Replay:
         function bodies, and by other engines' SQL (``created_in_other_dialects``)."""
         self._created.update(created_elsewhere(stmts))
         self._dialect_created.update(created_in_other_dialects(stmts))
+        # A table application code creates exists once that code ran: other modules may
+        # name it (its columns stay unknown; runtime DDL does not change the catalog).
+        self._created.update(
+            _relation_name(s) for s in stmts
+            if s.node_type in ("CreateStmt", "CreateTableAsStmt") and not s.migration
+            and self.roles.get(s.path) == "source")
 
     def _facts(self, stmt: Statement, kind: str) -> None:
         node = stmt.node or {}
@@ -377,34 +386,22 @@ def _relation_name(stmt: Statement) -> str:
     return str(rel.get("relname", ""))
 
 
-def _session_scoped(hoisted: Iterable[Statement], builder: CatalogBuilder) -> Iterator[Statement]:
-    """A module's own tables as its session's: application code that creates a table
-    the schema lacks uses it in any of its functions, and the table does not reach other
-    files. The schema's own table of that name is never replaced, nor altered: runtime
-    DDL does not change the catalog."""
+def _session_scoped(hoisted: Iterable[Statement],
+                    builder: CatalogBuilder) -> Iterator[tuple[Statement, bool]]:
+    """A module's own tables as its session's (``True``: a table that lasts as long as
+    the session): application code that creates a table the schema lacks uses it in any
+    of its functions. The schema's own table of that name is never replaced, nor
+    altered: runtime DDL does not change the catalog."""
     schema_tables: set[str] = set()
     for stmt in hoisted:
         name = _relation_name(stmt)
         if stmt.node_type in ("CreateStmt", "CreateTableAsStmt"):
             if temporary(stmt):
                 schema_tables.discard(name)
-                yield stmt
+                yield stmt, False
             elif builder.snapshot().table(name) is not None:
                 schema_tables.add(name)
             else:
-                yield with_changes(stmt, node=_as_temporary(stmt.node or {}))
+                yield stmt, True
         elif name not in schema_tables:
-            yield stmt
-
-
-def _as_temporary(node: dict[str, Any]) -> dict[str, Any]:
-    """A CREATE TABLE (… AS) tree that creates its table as a temporary one."""
-    kind = next(iter(node))
-    body = dict(node[kind])
-    if kind == "CreateStmt":
-        body["relation"] = {**body["relation"], "relpersistence": "t", "schemaname": None}
-    else:
-        into = dict(body["into"])
-        into["rel"] = {**into["rel"], "relpersistence": "t", "schemaname": None}
-        body["into"] = into
-    return {kind: body}
+            yield stmt, False

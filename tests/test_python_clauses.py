@@ -206,3 +206,50 @@ def test_psycopg3_binds_on_the_server_where_utility_statements_take_no_parameter
     # ... unless a ClientCursor binds it on the client.
     client = three + "\n    cursor_factory = psycopg.ClientCursor\n"
     assert one(client, Config()).error is None
+
+
+def test_psycopg_sql_parts_are_fragments_and_only_the_composed_statement_is_checked() -> None:
+    src = '''
+    from psycopg2.sql import SQL, Literal
+    from psycopg2.extras import execute_values
+
+    def load(cur, rows, src):
+        template = SQL("(%s, %s, {src})").format(src=Literal(src))
+        execute_values(cur, "INSERT INTO items (id, owner, score) VALUES %s", rows, template)
+        cur.execute(SQL("SELECT {} FROM items").format(
+            SQL(",").join([SQL("to_timestamp(0)"), SQL("null")])))
+    '''
+    found = extract(src, Config())
+    assert [s.sql for s in found] == ["INSERT INTO items (id, owner, score) VALUES ($1, $2, $3)",
+                                      "SELECT $1 FROM items"]
+    assert all(s.error is None for s in found)
+
+
+def test_a_name_another_path_binds_to_an_unknown_value_is_not_a_constant() -> None:
+    # `schema = ""` holds only when split() failed; the try body's value is unknown.
+    src = '''
+    def rename(cur, full):
+        try:
+            schema, name = full.split(".")
+        except ValueError:
+            schema = ""
+            name = full
+        if schema:
+            cur.execute(f"ALTER INDEX {schema}.{name}_tmp RENAME TO {name}")
+    '''
+    stmt = one(src, Config())
+    assert stmt.error is None
+    assert stmt.sql == 'ALTER INDEX "{schema}"."{name}_tmp" RENAME TO "{name}"'
+    assert stmt.dynamic == ("schema", "name", "name")
+
+
+def test_an_interpolation_compared_in_a_where_clause_is_a_column() -> None:
+    src = '''
+    def find(conn, col, v, s):
+        conn.execute("SELECT id FROM items WHERE " + col + " = %s AND score = %s", (v, s))
+        conn.execute(f"SELECT id FROM items WHERE id = {v}")
+    '''
+    found = extract(src, Config())
+    assert [s.sql for s in found] == ['SELECT id FROM items WHERE "{col}" = $1 AND score = $2',
+                                      "SELECT id FROM items WHERE id = $1"]
+    assert [s.dynamic for s in found] == [("col",), ()]

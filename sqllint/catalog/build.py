@@ -79,6 +79,9 @@ class CatalogBuilder:
         self._pending_keys: list[_KeySpec] | None = None  # PK/UNIQUE of a CREATE TABLE
         self._path_before_local: tuple[tuple[str, ...] | None] | None = None
         self._snapshot: Catalog | None = None
+        # Tables that live as long as the session, whatever their schema (a module's
+        # own work tables: ``Replay``), by key.
+        self.session_tables: tuple[str, ...] = ()
 
     def snapshot(self) -> Catalog:
         """The catalog as it stands now; free to take (the maps share structure)."""
@@ -114,11 +117,25 @@ class CatalogBuilder:
         other._snapshot = None
         return other
 
+    def apply_for_session(self, stmt: Statement) -> None:
+        """Apply a CREATE TABLE (… AS) whose table lasts until the session ends."""
+        before = self.tables.get
+        node = stmt.node or {}
+        body = node.get("CreateStmt") or node.get("CreateTableAsStmt") or {}
+        rel = body.get("relation") or (body.get("into") or {}).get("rel") or {}
+        schema, name = self._target(rel)
+        existed = before(f"{schema}.{name}") is not None
+        self.apply(stmt)
+        if not existed and f"{schema}.{name}" in self.tables:
+            self.session_tables += (f"{schema}.{name}",)
+
     def end_session(self) -> None:
         """A file ran to its end: its temporary tables and its search_path are gone (each
         file is a session)."""
         temp = [key for key, table in self.tables.items()
                 if table.schema == "pg_temp"] if self.tables.temporary else []
+        temp += [key for key in self.session_tables if key in self.tables]
+        self.session_tables = ()
         if temp or self.path != self.default_path:
             self._snapshot = None
             for key in temp:

@@ -473,6 +473,10 @@ class _Extractor:
                 starts = [i for i, b in enumerate(usable) if b.op == "="]
                 if not starts:
                     return None
+                last = usable[starts[-1]]
+                if last.branches and any(
+                        not _is_string_expr(usable[i].value) for i in starts[:-1]):
+                    return None  # another path binds it to a value not known here
                 chain = usable[starts[-1] :]
                 built = self._from_bindings(chain, None, current, False, 3)
                 return (chain[0], built[0]) if built else None
@@ -514,7 +518,8 @@ class _Extractor:
         if last == "text" and (resolved.startswith("sqlalchemy.") or dotted == "sa.text"):
             return _Target("sqlalchemy.text", keywords=("text",))
         if last == "SQL" and (dotted == "sql.SQL" or resolved.startswith("psycopg")):
-            return _Target(resolved if resolved.startswith("psycopg") else dotted, template=True)
+            return _Target(resolved if resolved.startswith("psycopg") else dotted, template=True,
+                           guarded=True)  # SQL(",") and other parts are fragments
         if last in _PANDAS and (attribute or resolved.startswith("pandas.")):
             return _Target(resolved, keywords=("sql",))
         if attribute and last in _GUARDED:
@@ -1013,6 +1018,12 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
                         ordered.append(
                             (target.id, _Binding(op, value, _pos(stmt), branches, dialect))
                         )
+                    elif isinstance(target, (ast.Tuple, ast.List)):
+                        # `schema, name = full.split(".")`: bound, to a value not known here
+                        for elt in target.elts:
+                            if isinstance(elt, ast.Name):
+                                ordered.append((elt.id, _Binding(
+                                    "=", stmt.value, _pos(stmt), branches, dialect)))
             elif isinstance(stmt, ast.AnnAssign):
                 if isinstance(stmt.target, ast.Name) and stmt.value is not None:
                     ordered.append(
@@ -1043,10 +1054,12 @@ def _bindings(body: list[ast.stmt]) -> dict[str, list[_Binding]]:
                             "=", item.context_expr, _pos(stmt), branches, dialect)))
                 stack.append((stmt.body, branches, dialect))
             elif isinstance(stmt, (ast.Try, ast.TryStar)):
-                stack.append((stmt.body, branches, dialect))
-                for handler in stmt.handlers:
-                    stack.append((handler.body, branches, dialect))
-                stack.append((stmt.orelse, branches, dialect))
+                # The try body and each handler are alternatives (as an if's arms are).
+                tried = (*branches, (id(stmt), "try"))
+                stack.append((stmt.body, tried, dialect))
+                for n, handler in enumerate(stmt.handlers):
+                    stack.append((handler.body, (*branches, (id(stmt), f"except{n}")), dialect))
+                stack.append((stmt.orelse, tried, dialect))
                 stack.append((stmt.finalbody, branches, dialect))
             elif isinstance(stmt, ast.Match):
                 for case in stmt.cases:

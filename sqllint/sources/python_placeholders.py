@@ -45,6 +45,11 @@ _IDENT_BEFORE = re.compile(
     r"(?:\b(?:from|join|into|update|table|exists|only|truncate)|\.)\s*$", re.IGNORECASE
 )
 _IN_BEFORE = re.compile(r"\bIN\s*$", re.IGNORECASE)
+_GLUED = re.compile(r"\w+")  # ASCII letters, digits, _ (no NUL: an interpolation)
+_COLUMN_AFTER = re.compile(
+    r"\s*(?:=|<>|!=|<=|>=|<(?!<)|>(?!>)|(?:NOT\s+)?(?:IN|I?LIKE|BETWEEN)\b|IS\b)",
+    re.IGNORECASE)
+_COLUMN_BEFORE = re.compile(r"(?:\b(?:WHERE|AND|OR|ON|HAVING)|[(,])\s*$", re.IGNORECASE)
 _WORD_AT_END = re.compile(r"\w+$")
 # A word before `?` after which a value (so a placeholder) comes, not the jsonb operator.
 _VALUE_KEYWORDS = frozenset(
@@ -155,12 +160,23 @@ def rewrite(
         if isinstance(atom, Interp):
             interpolated.append(len(positions))
             interpolated_texts.append(atom.text)
-            as_ident = identifiers or (state == "" and ident_position(i + 1))
+            as_ident = identifiers or (state == "" and (
+                ident_position(i + 1)
+                # `WHERE {col} = %s`: a column compared, not a value
+                or (_COLUMN_AFTER.match(flat, i + 1) is not None
+                    and _COLUMN_BEFORE.search(tail()) is not None)))
             if state in ("'", '"', "-", "*") or state.startswith("$"):
                 # Inside quotes or comments the value is text: keep a same-kind stand-in.
                 as_ident = False
-            emit(atom.text, None, (atom.line, atom.column), as_ident, f"{{{atom.text}}}", i + 1)
-            i += 1
+            shown, end = f"{{{atom.text}}}", i + 1
+            if as_ident:
+                # `{name}_tmp`, `{table}_id_seq`: the name and the letters after it are
+                # one identifier
+                glued = _GLUED.match(flat, end)
+                if glued is not None:
+                    shown, end = shown + glued.group(), glued.end()
+            emit(atom.text, None, (atom.line, atom.column), as_ident, shown, end)
+            i = end
             continue
         ch, line, col, esc = atom
         if ch == "%" and flat.startswith("%%", i):
