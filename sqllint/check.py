@@ -206,6 +206,7 @@ class Suppressor:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self._relative: dict[str, str] = {}  # finding path -> path from the config root
         self.ignores: list[tuple[Any, tuple[str, ...]]] = []
         if config.per_file_ignores:
             import pathspec
@@ -241,10 +242,14 @@ class Suppressor:
         if not self.config.code_enabled(f.rule):
             return False
         path = f.location.path
-        rel = _root_relative(path, self.config.root)
-        if any(spec.match_file(rel) and any(f.rule.startswith(c) or c == "ALL" for c in codes)
-               for spec, codes in self.ignores):
-            return False
+        if self.ignores:
+            rel = self._relative.get(path)
+            if rel is None:  # once per file, not per finding (two realpath calls)
+                rel = self._relative[path] = _root_relative(path, self.config.root)
+            if any(spec.match_file(rel) and any(f.rule.startswith(c) or c == "ALL"
+                                                for c in codes)
+                   for spec, codes in self.ignores):
+                return False
         found = self.found.get(path)
         if found is None:
             return True

@@ -253,3 +253,20 @@ def test_an_interpolation_compared_in_a_where_clause_is_a_column() -> None:
     assert [s.sql for s in found] == ['SELECT id FROM items WHERE "{col}" = $1 AND score = $2',
                                       "SELECT id FROM items WHERE id = $1"]
     assert [s.dynamic for s in found] == [("col",), ()]
+
+
+def test_a_branch_bound_clause_is_part_of_its_statement_never_one_of_its_own() -> None:
+    # The text of the CTE's body comes from one of two branches; neither is a statement.
+    src = '''
+    def states(cur, parts, many, group):
+        if many:
+            body = " UNION ".join(parts)
+        else:
+            body = "SELECT state_key FROM sgs"
+        cur.execute(f"WITH sgs AS (SELECT state_key FROM state WHERE grp = %s) {body}", (group,))
+    '''
+    assert [s.sql for s in extract(src, Config())] == [
+        "WITH sgs AS (SELECT state_key FROM state WHERE grp = $1) SELECT state_key FROM sgs"]
+    unknown = src.replace('" UNION ".join(parts)', "build(parts)")
+    assert [s.sql for s in extract(unknown, Config())] == [
+        "WITH sgs AS (SELECT state_key FROM state WHERE grp = $1) $2"]

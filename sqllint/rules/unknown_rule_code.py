@@ -34,8 +34,9 @@ SEVERITY = "warning"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for path in sorted(ctx.targets):
-        text = ctx.texts.get(path, "")
+    # The texts at hand (one file's, when the run streams), not every target's.
+    for path in sorted(p for p in ctx.texts if p in ctx.targets):
+        text = ctx.texts[path]
         for line, column, code in directive_codes(text, python=path.endswith(".py")):
             if code == "*" or is_known(code):
                 continue

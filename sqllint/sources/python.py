@@ -475,8 +475,12 @@ class _Extractor:
                     return None
                 last = usable[starts[-1]]
                 if last.branches and any(
-                        not _is_string_expr(usable[i].value) for i in starts[:-1]):
-                    return None  # another path binds it to a value not known here
+                        not _makes_text(usable[i].value) for i in starts[:-1]):
+                    # Another path binds it to a value not known here: a stand-in, and
+                    # its texts are parts of this statement, not statements of their own.
+                    for b in usable:
+                        self.consumed.update(id(n) for n in ast.walk(b.value))
+                    return None
                 chain = usable[starts[-1] :]
                 built = self._from_bindings(chain, None, current, False, 3)
                 return (chain[0], built[0]) if built else None
@@ -1219,6 +1223,14 @@ def _is_literal(expr: ast.expr) -> bool:
 
 def _is_string_expr(node: ast.AST) -> bool:
     return isinstance(node, ast.expr) and _is_literal(node)
+
+
+def _makes_text(node: ast.expr) -> bool:
+    """A string expression, or a clause list joined by one (``" UNION ".join(parts)``)."""
+    if _is_string_expr(node):
+        return True
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr == "join" and _is_literal(func.value)
 
 
 def _leftmost(expr: ast.expr) -> ast.expr:
