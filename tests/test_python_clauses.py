@@ -270,3 +270,17 @@ def test_a_branch_bound_clause_is_part_of_its_statement_never_one_of_its_own() -
     unknown = src.replace('" UNION ".join(parts)', "build(parts)")
     assert [s.sql for s in extract(unknown, Config())] == [
         "WITH sgs AS (SELECT state_key FROM state WHERE grp = $1) $2"]
+
+
+def test_sql_a_module_function_returns_is_checked_at_the_call_that_runs_it() -> None:
+    src = '''
+    def build(by_owner):
+        where = "owner = %s" if by_owner else "id = %s"
+        return f"SELECT name FROM items WHERE {where}"
+
+    def run(cur, v):
+        cur.execute(build(True), (v,))
+    '''
+    found = extract(src, Config())
+    assert [(s.origin, s.sql) for s in found] == [
+        ("cur.execute", "SELECT name FROM items WHERE owner = $1")]

@@ -252,6 +252,8 @@ class _Extractor:
         self.imports: dict[str, str] = {}
         self.qmark = False
         self.server_binding = False
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.module_scope = _Scope("module", {}, None)
         self.consumed: set[int] = set()
         self.emitted: set[tuple[int, ...]] = set()
         self.found: list[tuple[tuple[int, int], int, Statement]] = []
@@ -263,12 +265,14 @@ class _Extractor:
 
     def run(self, tree: ast.Module) -> list[Statement]:
         self._collect_imports(tree)
+        self.functions = {n.name: n for n in tree.body
+                          if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         # psycopg 3 sends parameters to the server (unless a ClientCursor binds them):
         # a utility statement such as `SET x TO %s` then fails at `$1`.
         drivers = {full.split(".")[0] for full in self.imports.values()}
         self.server_binding = ("psycopg" in drivers and not drivers & _CLIENT_BINDING
                                and "ClientCursor" not in self.src.text)
-        module = _Scope("module", _bindings(tree.body), None)
+        module = self.module_scope = _Scope("module", _bindings(tree.body), None)
         self._walk(tree, module)
         for node, dialect, key in self.candidates:
             if id(node) not in self.consumed:
@@ -626,6 +630,18 @@ class _Extractor:
                                b.nodes, b.dialect)
                         for b in self._resolve(receiver, scope, at, False, depth + 1)
                     ]
+            if isinstance(func, ast.Name) and func.id in self.functions:
+                # `execute(build(owners))`: what the module's own function returns.
+                fn = self.functions[func.id]
+                inner_scope = _Scope("function", _bindings(fn.body), self.module_scope,
+                                     name=fn.name, key=f"/{fn.name}:{fn.lineno}")
+                returned: list[_Built] = []
+                for ret in _returns(fn):
+                    returned += [
+                        _Built(b.key, self._splice(b.atoms, inner_scope, ret, 0), b.nodes,
+                               b.dialect)
+                        for b in self._resolve(ret, inner_scope, ret, template, depth + 1)]
+                return returned
         if (
             isinstance(expr, ast.BinOp)
             and isinstance(expr.op, ast.Mod)
@@ -1219,6 +1235,20 @@ def _is_literal(expr: ast.expr) -> bool:
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
         return expr.func.attr == "format" and _is_literal(expr.func.value)
     return False
+
+
+def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """The values a function returns (not those of functions defined inside it)."""
+    out: list[ast.expr] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            out.append(node.value)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                   ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return sorted(out, key=lambda n: (n.lineno, n.col_offset))
 
 
 def _is_string_expr(node: ast.AST) -> bool:
