@@ -119,15 +119,14 @@ class CatalogBuilder:
 
     def apply_for_session(self, stmt: Statement) -> None:
         """Apply a CREATE TABLE (… AS) whose table lasts until the session ends."""
-        before = self.tables.get
         node = stmt.node or {}
         body = node.get("CreateStmt") or node.get("CreateTableAsStmt") or {}
         rel = body.get("relation") or (body.get("into") or {}).get("rel") or {}
-        schema, name = self._target(rel)
-        existed = before(f"{schema}.{name}") is not None
+        key = "{}.{}".format(*self._target(rel))
+        existed = key in self.tables
         self.apply(stmt)
-        if not existed and f"{schema}.{name}" in self.tables:
-            self.session_tables += (f"{schema}.{name}",)
+        if not existed and key in self.tables:
+            self.session_tables += (key,)
 
     def end_session(self) -> None:
         """A file ran to its end: its temporary tables and its search_path are gone (each

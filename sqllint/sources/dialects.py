@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 __all__ = [
     "DIALECT_NAMES", "DialectRead", "OtherDialect", "engine_named", "other_dialect",
@@ -90,21 +91,26 @@ def other_dialect(sql: str, error_offset: int, dialects: Sequence[str]) -> Other
 
 
 @lru_cache(maxsize=1024)
-def _sqlglot_reads(sql: str, dialect: str) -> bool:
+def _sqlglot_trees(sql: str, dialect: str) -> tuple[Any, ...] | None:
+    """sqlglot's trees of ``sql`` read as ``dialect``; None when it cannot read it."""
     import logging
 
-    import sqlglot  # here: only statements PostgreSQL rejects pay for it
+    import sqlglot  # here: only statements of another dialect pay for it
     from sqlglot.errors import SqlglotError
 
     logger = logging.getLogger("sqlglot")
     level = logger.level
-    logger.setLevel(logging.ERROR)  # "falling back to parsing as a Command": expected here
+    logger.setLevel(logging.CRITICAL)  # "falling back to parsing as a Command": expected
     try:
-        return any(e is not None for e in sqlglot.parse(sql, read=dialect))
+        return tuple(t for t in sqlglot.parse(sql, read=dialect) if t is not None)
     except (SqlglotError, RecursionError, ValueError):
-        return False
+        return None
     finally:
         logger.setLevel(level)
+
+
+def _sqlglot_reads(sql: str, dialect: str) -> bool:
+    return bool(_sqlglot_trees(sql, dialect))
 
 
 @dataclass(frozen=True)
@@ -133,23 +139,10 @@ def read_in_dialect(sql: str, dialect: str, dialects: Sequence[str]) -> DialectR
     return None
 
 
-@lru_cache(maxsize=1024)
 def _read(sql: str, dialect: str) -> DialectRead | None:
-    import logging
-
-    import sqlglot
     from sqlglot import exp
-    from sqlglot.errors import SqlglotError
 
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-    except (SqlglotError, RecursionError, ValueError):
-        return None
-    finally:
-        logger.setLevel(level)
+    trees = _sqlglot_trees(sql, dialect)
     if not trees or any(isinstance(t, exp.Command) for t in trees):
         return None  # sqlglot gave up on it and kept the text
     tables: list[tuple[str, int]] = []

@@ -43,6 +43,7 @@ from sqllint.sources.python_literals import (
     scan_literals,
 )
 from sqllint.sources.python_placeholders import (
+    DOLLAR_PARAM,
     Pos,
     Rewritten,
     percent_format,
@@ -135,7 +136,6 @@ def statements(path: str, text: str, config: Config, *, migration: bool = False)
 
 
 _QMARK_DRIVERS = frozenset({"sqlite3", "aiosqlite", "pyodbc"})
-_DOLLAR_NUMBER = re.compile(r"\$\d+")
 # Drivers that write parameters into the statement text on the client.
 _CLIENT_BINDING = frozenset({"psycopg2", "psycopg2cffi", "pg8000", "pymysql", "MySQLdb",
                              "sqlite3", "aiosqlite", "pyodbc", "web", "records"})
@@ -878,7 +878,7 @@ class _Extractor:
             # The server parses a utility statement's `$1` as PostgreSQL does, not as
             # pglast's more lenient grammar: "syntax error at or near "$1"".
             for i, part in enumerate(chosen):
-                param = _DOLLAR_NUMBER.search(part.sql) if part.node is not None else None
+                param = DOLLAR_PARAM.search(part.sql) if part.node is not None else None
                 if param is not None and part.params and not _prepares(part):
                     chosen[i] = replace(part, node=None, error_offset=param.start(),
                                         error=f'syntax error at or near "{param.group()}"')

@@ -36,7 +36,7 @@ _SPECIAL = re.compile(r"[%:?'\"\-/$*\n\x00]")
 _NAMED_PCT = re.compile(r"%\(([^)\n]{1,64})\)s")
 # `:name`, not `::type`; `:id::uuid` is the parameter `:id` cast to uuid.
 _COLON = re.compile(r"(?<![:\w\\]):([A-Za-z_]\w*)(?!\w)(?!:(?!:))")
-_DOLLAR_PARAM = re.compile(r"\$(\d+)")
+DOLLAR_PARAM = re.compile(r"\$(\d+)")
 _DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 # web.py's `$name`, `$obj.attr` and `${expr}`: PostgreSQL has no such token (a `$` starts
 # a parameter `$1` or a dollar quote `$tag$`), so the client filled it in.
@@ -100,7 +100,7 @@ def rewrite(
     flat = "".join(a[0] if isinstance(a, tuple) else "\x00" for a in atoms)
     numbers: dict[str, int] = {}
     params: dict[int, str] = {}
-    existing = [int(m.group(1)) for m in _DOLLAR_PARAM.finditer(flat) if len(m.group(1)) < 6]
+    existing = [int(m.group(1)) for m in DOLLAR_PARAM.finditer(flat) if len(m.group(1)) < 6]
     next_number = max(existing, default=0) + 1
     chars: list[str] = []
     positions: list[Pos] = []
