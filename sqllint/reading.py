@@ -103,6 +103,13 @@ class Reader:
             self.changed.add(path)
         return data
 
+    def learn(self, path: Path, digest: bytes, changed: bool) -> None:
+        """What another process's copy of this reader read of ``path``: its digest as
+        first read there, and whether a later read there differed."""
+        path = Path(os.path.abspath(path))
+        if self._digests.setdefault(path, digest) != digest or changed:
+            self.changed.add(path)
+
     def text(self, path: Path) -> FileText:
         data = self.raw(path)
         return data if isinstance(data, FileText) else decode(data)

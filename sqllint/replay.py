@@ -293,6 +293,19 @@ class Replay:
             if s.node_type in ("CreateStmt", "CreateTableAsStmt") and not s.migration
             and self.roles.get(s.path) == "source")
 
+    def created_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What ``note_created`` noted: tables made outside the catalog's sight, and
+        by other engines' SQL (for ``add_created`` in another process's replay)."""
+        return frozenset(self._created), frozenset(self._dialect_created)
+
+    def add_created(self, created: Iterable[str], in_dialects: Iterable[str]) -> None:
+        self._created.update(created)
+        self._dialect_created.update(in_dialects)
+
+    def forget_created(self) -> None:
+        self._created = set()
+        self._dialect_created = set()
+
     def _facts(self, stmt: Statement, kind: str) -> None:
         node = stmt.node or {}
         if kind == "CreateFunctionStmt":

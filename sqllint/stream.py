@@ -5,7 +5,9 @@
    are not), and their trees replayed (``sqllint.replay``): the final catalog and the
    run-wide facts. A file's trees and catalog snapshots are dropped once it is
    applied; what stays is a constant number of *checkpoints* (the replay where a run
-   of target files starts, and every so many characters: ``_Spacing``).
+   of target files starts, and every so many characters: ``_Spacing``). With a pool,
+   another process reads the last files ahead (``sqllint.readahead``): only the
+   applying has to go in order.
 2. **Rule pass.** The target files, in runs that each start at a checkpoint
    (``_chunks``): each file is parsed again, whole, its DDL replayed on from the
    checkpoint (so its statements see the catalog as it stood at each of them), its
@@ -44,6 +46,7 @@ from sqllint.result import CheckResult
 from sqllint.rules import RuleSpec
 from sqllint.sources import sqlfile
 from sqllint.sources.sqlfile import QUERY_NODES
+from sqllint.sources.text import FileText
 
 if TYPE_CHECKING:
     from sqllint.check import Suppressor
@@ -144,11 +147,8 @@ def check_stream(
     included: set[Path] = set()
     with gc_paused():
         # Discovery's order is the application order.
-        for file in files:
-            if file.path in included or not file.read:
-                continue
-            read = _schema_statements(file, config, reader, included, problems, max_bytes,
-                                  replay)
+        for file, read in _schema_reads(files, config, reader, included, problems,
+                                        max_bytes, replay, jobs):
             if read is None:
                 continue
             stmts, text, spans = read
@@ -188,14 +188,85 @@ def _max_bytes() -> int:
         return MAX_FILE_BYTES
 
 
+SchemaRead = tuple[list[Statement], str, "array[int] | None"]
+
+
+def _schema_reads(
+    files: Sequence[SourceFile], config: Config, reader: Reader, included: set[Path],
+    problems: list[FileProblem], max_bytes: int, replay: Replay, jobs: int | None,
+) -> Iterator[tuple[SourceFile, SchemaRead | None]]:
+    """Every file the schema pass applies, in order, with what ``_schema_statements``
+    reads of it; the last files read ahead by another process (sqllint.readahead) when
+    the run is big enough for the pool to pay (``workers_for``)."""
+    todo = [f for f in files if f.read]
+    sizes = [_size(f.path) for f in todo]
+    start = len(todo)
+    remote: Iterator[Any] = iter(())
+    if jobs != 1 and workers_for(sizes, jobs) > 1:
+        from sqllint import readahead
+
+        def job(i: int) -> Any:
+            return _remote_read(todo[i], config, reader, max_bytes, replay)
+
+        start, remote = readahead.ahead(sizes, job)
+    for i, file in enumerate(todo):
+        payload = next(remote) if i >= start else None
+        if file.path in included:
+            continue
+        if payload is None:
+            yield file, _schema_statements(file, config, reader, included, problems,
+                                           max_bytes, replay)
+            continue
+        from sqllint.readahead import unpack
+
+        digest, changed, rows, text, spans, created = payload
+        reader.learn(file.path, digest, changed)
+        replay.add_created(*created)
+        yield file, (unpack(rows), text, spans)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _remote_read(file: SourceFile, config: Config, reader: Reader, max_bytes: int,
+                 replay: Replay) -> Any:
+    """``_schema_statements`` in the process that reads ahead (a fork: ``reader`` and
+    ``replay`` are its copies), as plain data; None for a file this process reads
+    itself (Python, psql includes, a problem to report, a tree JSON cannot hold)."""
+    from sqllint.readahead import pack
+
+    if file.lang == "python":
+        return None
+    content = reader.text(file.path)
+    if content.problem or INCLUDE.search(content.text):
+        return None
+    replay.forget_created()  # only this file's go back
+    read = _schema_statements(file, config, reader, set(), [], max_bytes, replay,
+                              content=content)
+    if read is None:
+        return None
+    stmts, text, spans = read
+    rows = pack(stmts)
+    if rows is None:
+        return None
+    return (reader.digest(file.path), file.path in reader.changed, rows, text, spans,
+            replay.created_names())
+
+
 def _schema_statements(
     file: SourceFile, config: Config, reader: Reader, included: set[Path],
     problems: list[FileProblem], max_bytes: int, replay: Replay,
-) -> tuple[list[Statement], str, array[int] | None] | None:
+    content: FileText | None = None,
+) -> SchemaRead | None:
     """A file's statements as the replay needs them (queries as stubs, never parsed
     when that can be told from their first word), its text, and where its statements
-    are (plain SQL files). Tables made where the catalog does not see them are noted."""
-    content = reader.text(file.path)
+    are (plain SQL files). Tables made where the catalog does not see them are noted.
+    ``content``: the file as already read."""
+    content = content or reader.text(file.path)
     if content.problem:
         problems.append(FileProblem(file.display, content.problem))
         return None
@@ -286,7 +357,7 @@ def _check_units(
     run = _RUN
     assert run is not None
     todo = [run.units[i] for chunk in chunks for i in chunk]
-    workers = workers_for(todo, jobs)
+    workers = workers_for([u.size for u in todo], jobs)
     done = 0
     left = list(chunks)
     if workers > 1:
@@ -309,21 +380,21 @@ def _check_units(
                 progress(done, len(todo))
 
 
-def workers_for(units: Sequence[Unit], jobs: int | None) -> int:
-    """Processes for the rule pass: ``jobs`` when given, else one per core once there
-    is enough SQL to pay for them."""
+def workers_for(sizes: Sequence[int], jobs: int | None) -> int:
+    """Processes for files of these sizes: ``jobs`` when given, else one per core once
+    there is enough SQL to pay for them."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
     if jobs is not None:
-        return max(1, min(jobs, len(units)))
+        return max(1, min(jobs, len(sizes)))
     forced = os.environ.get("SQLLINT_WORKERS", "")
     if forced.isdigit():
-        return max(1, min(int(forced), len(units)))
-    if not sys.platform.startswith("linux") or len(units) < 2:
+        return max(1, min(int(forced), len(sizes)))
+    if not sys.platform.startswith("linux") or len(sizes) < 2:
         return 1  # workers inherit the schema by fork
-    if sum(u.size for u in units) < POOL_MIN_BYTES:
+    if sum(sizes) < POOL_MIN_BYTES:
         return 1
-    return max(1, min(cores, len(units)))
+    return max(1, min(cores, len(sizes)))
 
 
 def _pool(chunks: Sequence[range], workers: int) -> Iterator[tuple[range, list[UnitResult]]]:

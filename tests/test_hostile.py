@@ -636,6 +636,44 @@ def test_stale_answers_file_rewritten_between_the_two_passes(
     assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
 
 
+def test_stale_answers_file_rewritten_while_read_ahead(
+    cached: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With two processes, another process reads the schema pass's last files ahead: a
+    file saved after the cache key was made and before that read is noticed there."""
+    import sqllint.readahead
+    import sqllint.stream
+
+    (cached / "schema.sql").write_text("CREATE TABLE t (id int, a int);\n")
+    query = cached / "zq.sql"
+    clean, dirty = "SELECT id FROM t WHERE id = 1;\n", "SELECT * FROM t;\n"
+    query.write_text(clean)
+    real_ahead = sqllint.readahead.ahead
+    started: list[int] = []
+
+    def save_then_read(sizes: Any, job: Any) -> Any:
+        query.write_text(dirty)  # after the key, before the other process reads it
+        start, results = real_ahead(sizes, job)
+        started.append(start)
+        return start, results
+
+    real_finish = sqllint.stream.Replay.finish
+
+    def finish_then_restore(self: Any) -> Any:
+        query.write_text(clean)  # the rule pass reads what the key was made of
+        return real_finish(self)
+
+    monkeypatch.setattr(sqllint.readahead, "ahead", save_then_read)
+    monkeypatch.setattr(sqllint.stream.Replay, "finish", finish_then_restore)
+    _, _, err = run(capsys, "check", "--jobs", "2", "--format", "json", ".")
+    assert started == [1]  # zq.sql was read ahead
+    assert "zq.sql changed while being read" in err
+    monkeypatch.setattr(sqllint.readahead, "ahead", real_ahead)
+    monkeypatch.setattr(sqllint.stream.Replay, "finish", real_finish)
+    query.write_text(clean)
+    assert not any(rule == "SL101" for rule, _, _ in _rules(capsys))
+
+
 def test_flipped_byte_in_cached_parse_tree(
     cached: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

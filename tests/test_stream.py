@@ -42,6 +42,26 @@ def test_file_by_file_reports_what_the_whole_project_reports(
     assert render(streamed) == render(whole)
 
 
+def test_files_read_ahead_where_no_process_can_start_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sandbox that forbids new processes: the schema pass reads every file itself and
+    # the rule pass runs in-process, with the same findings.
+    import concurrent.futures
+
+    shutil.copytree(ROOT / "fixtures" / "novacron", tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SQLLINT_CACHE", "0")
+    config = load_config(None, start=tmp_path)
+    alone = render(check_stream([Path(".")], config, jobs=1))
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", forbidden)
+    assert render(check_stream([Path(".")], config, jobs=2)) == alone
+
+
 def test_a_subset_of_the_files_reports_what_the_whole_project_reports_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
