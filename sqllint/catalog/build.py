@@ -7,7 +7,7 @@ statement we cannot model must not stop the rest from being modelled.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import immutables
@@ -22,6 +22,7 @@ from sqllint.catalog.model import (
     Table,
     TableKind,
     UserType,
+    evolve,
     lookup,
 )
 from sqllint.catalog.store import IndexStore, PersistentDict, TableStore
@@ -267,15 +268,15 @@ class CatalogBuilder:
             pschema, pname = self._target(node["inhRelations"][0]["RangeVar"])
             parent = self._find(node["inhRelations"][0]["RangeVar"].get("schemaname"), pname)
             pkey = parent.qualified if parent else _key(pschema, pname)
-            table = replace(table, partition_of=pkey)
+            table = evolve(table, partition_of=pkey)
             if parent is not None:
-                table = replace(table, columns=parent.columns)
+                table = evolve(table, columns=parent.columns)
         elif node.get("inhRelations"):
             for inh in node["inhRelations"]:
                 rv = inh.get("RangeVar", {})
                 base = self._find(rv.get("schemaname"), rv.get("relname", ""))
                 if base is not None:
-                    table = replace(table, columns=table.columns + base.columns)
+                    table = evolve(table, columns=table.columns + base.columns)
         self._put(table)
         self._pending_keys = []
         for element in node.get("tableElts") or []:
@@ -288,9 +289,9 @@ class CatalogBuilder:
                 like = self._find(rv.get("schemaname"), rv.get("relname", ""))
                 if like is not None:
                     current = self.tables[key]
-                    self.tables[key] = replace(
+                    self.tables[key] = evolve(
                         current, columns=current.columns + tuple(
-                            replace(c, default=None) for c in like.columns)
+                            evolve(c, default=None) for c in like.columns)
                     )
         self._flush_keys(key)
         spec = node.get("partspec")
@@ -305,13 +306,13 @@ class CatalogBuilder:
                 elif elem.get("expr"):
                     params.append(deparse_expr_node(stmt.sql, elem["expr"]))
             current = self.tables[key]
-            self.tables[key] = replace(current, partition_by=f"{strategy} ({', '.join(params)})")
+            self.tables[key] = evolve(current, partition_by=f"{strategy} ({', '.join(params)})")
         if parent is not None:
             # Indexes of a partitioned table are created on each partition too.
             for index in self.indexes.by_table.get(parent.qualified, ()):
                 label = ("pkey" if index.primary else "excl" if index.method != "btree"
                          and index.constraint else "key" if index.constraint else "idx")
-                self._add_index(replace(
+                self._add_index(evolve(
                     index, name=self._choose_name(
                         schema, name, None if index.primary else _addition(index.keys), label),
                     schema=schema, table=key, constraint=None, parent=index.qualified))
@@ -331,23 +332,23 @@ class CatalogBuilder:
         column = Column(name, self._type(tnode) if tnode else "unknown", not_null, default,
                         collation[-1] if collation else None)
         columns = tuple(c for c in table.columns if c.name != name) + (column,)
-        self.tables[key] = replace(table, columns=columns)
+        self.tables[key] = evolve(table, columns=columns)
         for cons in coldef.get("constraints") or []:
             self._add_constraint(stmt, key, cons["Constraint"], column=name)
 
     def _rename_column(self, key: str, old: str, new: str) -> None:
         table = self.tables.get(key)
         if table is not None:
-            self.tables[key] = replace(table, columns=tuple(
-                replace(c, name=new) if c.name == old else c for c in table.columns))
+            self.tables[key] = evolve(table, columns=tuple(
+                evolve(c, name=new) if c.name == old else c for c in table.columns))
 
     def _set_column(self, key: str, name: str, **changes: Any) -> None:
         table = self.tables.get(key)
         if table is None:
             return
-        self.tables[key] = replace(
+        self.tables[key] = evolve(
             table,
-            columns=tuple(replace(c, **changes) if c.name == name else c for c in table.columns),
+            columns=tuple(evolve(c, **changes) if c.name == name else c for c in table.columns),
         )
 
     def _add_constraint(
@@ -377,7 +378,7 @@ class CatalogBuilder:
                 if existing is not None:
                     conname = cons.get("conname") or existing.name
                     self.indexes.pop(existing.qualified)
-                    self._add_index(replace(
+                    self._add_index(evolve(
                         existing, name=conname, unique=True,
                         primary=contype == "CONSTR_PRIMARY", constraint=conname))
                 return
@@ -427,7 +428,7 @@ class CatalogBuilder:
                 origin=self._origin(stmt, cons.get("location")),
             )
             current = self.tables[key]
-            self.tables[key] = replace(
+            self.tables[key] = evolve(
                 current, foreign_keys=tuple(f for f in current.foreign_keys if f.name != name)
                 + (fk,))
 
@@ -454,7 +455,7 @@ class CatalogBuilder:
             for i, prior in enumerate(final):
                 if prior.same_index(spec):
                     if prior.name is None:
-                        final[i] = replace(prior, name=spec.name)
+                        final[i] = evolve(prior, name=spec.name)
                     break
             else:
                 final.append(spec)
@@ -531,16 +532,16 @@ class CatalogBuilder:
                 rv = definition["PartitionCmd"].get("name", {})
                 part = self._find(rv.get("schemaname"), rv.get("relname", ""))
                 if part is not None:
-                    self.tables[part.qualified] = replace(part, partition_of=key)
+                    self.tables[part.qualified] = evolve(part, partition_of=key)
             elif sub == "AT_DetachPartition" and "PartitionCmd" in definition:
                 rv = definition["PartitionCmd"].get("name", {})
                 part = self._find(rv.get("schemaname"), rv.get("relname", ""))
                 if part is not None:
-                    self.tables[part.qualified] = replace(part, partition_of=None)
+                    self.tables[part.qualified] = evolve(part, partition_of=None)
             elif sub == "AT_ValidateConstraint":
                 current = self.tables[key]
-                self.tables[key] = replace(current, foreign_keys=tuple(
-                    replace(f, not_valid=False) if f.name == cmd.get("name") else f
+                self.tables[key] = evolve(current, foreign_keys=tuple(
+                    evolve(f, not_valid=False) if f.name == cmd.get("name") else f
                     for f in current.foreign_keys))
 
     def _alter_index(self, rel: dict[str, Any], cmds: list[Any]) -> None:
@@ -552,7 +553,7 @@ class CatalogBuilder:
             part = ((cmd.get("def") or {}).get("PartitionCmd") or {}).get("name") or {}
             child = self._index_by_rangevar(part) if part else None
             if cmd.get("subtype") == "AT_AttachPartition" and parent and child:
-                self.indexes[child] = replace(self.indexes[child], parent=parent)
+                self.indexes[child] = evolve(self.indexes[child], parent=parent)
 
     def _index_by_rangevar(self, rv: dict[str, Any]) -> str | None:
         if rv.get("schemaname"):
@@ -564,7 +565,7 @@ class CatalogBuilder:
         table = self.tables.get(key)
         if table is None:
             return
-        self.tables[key] = replace(
+        self.tables[key] = evolve(
             table,
             columns=tuple(c for c in table.columns if c.name != name),
             foreign_keys=tuple(f for f in table.foreign_keys if name not in f.columns),
@@ -577,7 +578,7 @@ class CatalogBuilder:
         table = self.tables.get(key)
         if table is None:
             return
-        self.tables[key] = replace(
+        self.tables[key] = evolve(
             table, foreign_keys=tuple(f for f in table.foreign_keys if f.name != name))
         for index in self.indexes.by_table.get(key, ()):
             if index.constraint == name:
@@ -719,7 +720,7 @@ class CatalogBuilder:
             if neighbor in labels and node.get("newValIsAfter"):
                 at += 1
             labels.insert(at, new)
-        self._put_type(replace(found, labels=tuple(labels)))
+        self._put_type(evolve(found, labels=tuple(labels)))
 
     def _move_type(self, found: UserType, moved: UserType) -> None:
         """Rename or move a type: the columns of that type follow (arrays too)."""
@@ -728,8 +729,8 @@ class CatalogBuilder:
         old, new = found.display, moved.display
         for key, table in list(self.tables.items()):
             if any(c.type.split("[")[0] == old for c in table.columns):
-                self.tables[key] = replace(table, columns=tuple(
-                    replace(c, type=new + c.type[len(old):])
+                self.tables[key] = evolve(table, columns=tuple(
+                    evolve(c, type=new + c.type[len(old):])
                     if c.type.split("[")[0] == old else c for c in table.columns))
 
     def _object_type(self, node: dict[str, Any]) -> UserType | None:
@@ -745,19 +746,19 @@ class CatalogBuilder:
         if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             found = self._object_type(node)
             if found is not None:
-                self._move_type(found, replace(found, schema=new_schema))
+                self._move_type(found, evolve(found, schema=new_schema))
         elif kind in _RELKIND:
             rel = node.get("relation") or {}
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
             if table is not None:
-                self._move_table(table, replace(table, schema=new_schema))
+                self._move_table(table, evolve(table, schema=new_schema))
 
     def _drop_table(self, key: str) -> None:
         table = self.tables.pop(key, None)
         # With foreign keys pointing at it, only DROP … CASCADE succeeds: they go too.
         for tkey in sorted(self.tables.referrers.get(key, ())):
             other = self.tables[tkey]
-            self.tables[tkey] = replace(other, foreign_keys=tuple(
+            self.tables[tkey] = evolve(other, foreign_keys=tuple(
                 f for f in other.foreign_keys if f.ref_table != key))
         for index in self.indexes.by_table.get(key, ()):
             del self.indexes[index.qualified]
@@ -773,11 +774,11 @@ class CatalogBuilder:
         if kind in _RELKIND:
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
             if table is not None:
-                self._move_table(table, replace(table, name=new))
+                self._move_table(table, evolve(table, name=new))
         elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             found = self._object_type(node)
             if found is not None:
-                self._move_type(found, replace(found, name=new))
+                self._move_type(found, evolve(found, name=new))
         elif kind == "OBJECT_COLUMN":
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
             if table is None:
@@ -789,16 +790,16 @@ class CatalogBuilder:
             def ren(cols: tuple[str, ...]) -> tuple[str, ...]:
                 return tuple(new if c == old else c for c in cols)
 
-            self.tables[table.qualified] = replace(table, foreign_keys=tuple(
-                replace(f, columns=ren(f.columns)) for f in table.foreign_keys))
+            self.tables[table.qualified] = evolve(table, foreign_keys=tuple(
+                evolve(f, columns=ren(f.columns)) for f in table.foreign_keys))
             for index in self.indexes.by_table.get(table.qualified, ()):
-                self.indexes[index.qualified] = replace(index, keys=tuple(
-                    replace(k, column=new) if k.column == old else k for k in index.keys),
+                self.indexes[index.qualified] = evolve(index, keys=tuple(
+                    evolve(k, column=new) if k.column == old else k for k in index.keys),
                     include=ren(index.include))
             for tkey, other in list(self.tables.items()):
                 if any(f.ref_table == table.qualified for f in other.foreign_keys):
-                    self.tables[tkey] = replace(other, foreign_keys=tuple(
-                        replace(f, ref_columns=ren(f.ref_columns))
+                    self.tables[tkey] = evolve(other, foreign_keys=tuple(
+                        evolve(f, ref_columns=ren(f.ref_columns))
                         if f.ref_table == table.qualified else f for f in other.foreign_keys))
         elif kind == "OBJECT_INDEX":
             qualified = (_key(rel.get("schemaname"), rel.get("relname", ""))
@@ -806,7 +807,7 @@ class CatalogBuilder:
             renamed_index = self.indexes.pop(qualified, None) if qualified else None
             if renamed_index is not None:
                 index = renamed_index
-                self._add_index(replace(
+                self._add_index(evolve(
                     index, name=new, constraint=new if index.constraint else None))
         elif kind == "OBJECT_TABCONSTRAINT":
             table = self._find(rel.get("schemaname"), rel.get("relname", ""))
@@ -816,9 +817,9 @@ class CatalogBuilder:
             for index in self.indexes.by_table.get(table.qualified, ()):
                 if index.constraint == old:
                     del self.indexes[index.qualified]
-                    self._add_index(replace(index, name=new, constraint=new))
-            self.tables[table.qualified] = replace(table, foreign_keys=tuple(
-                replace(f, name=new) if f.name == old else f for f in table.foreign_keys))
+                    self._add_index(evolve(index, name=new, constraint=new))
+            self.tables[table.qualified] = evolve(table, foreign_keys=tuple(
+                evolve(f, name=new) if f.name == old else f for f in table.foreign_keys))
 
     def _output_columns(self, query: Any) -> tuple[Column, ...]:
         """The columns a view's query produces, in order, as PostgreSQL names them."""
@@ -993,18 +994,18 @@ class CatalogBuilder:
         schema), its foreign keys, those pointing at it and its partitions follow."""
         old_key = table.qualified
         self.tables.pop(old_key)
-        self._put(replace(moved, foreign_keys=tuple(
-            replace(f, table=moved.qualified) for f in moved.foreign_keys)))
+        self._put(evolve(moved, foreign_keys=tuple(
+            evolve(f, table=moved.qualified) for f in moved.foreign_keys)))
         for index in self.indexes.by_table.get(old_key, ()):
             del self.indexes[index.qualified]
-            self._add_index(replace(index, table=moved.qualified, schema=moved.schema))
+            self._add_index(evolve(index, table=moved.qualified, schema=moved.schema))
         for tkey, other in list(self.tables.items()):
             if other.partition_of == old_key:
-                other = replace(other, partition_of=moved.qualified)
+                other = evolve(other, partition_of=moved.qualified)
                 self.tables[tkey] = other
             if any(f.ref_table == old_key for f in other.foreign_keys):
-                self.tables[tkey] = replace(other, foreign_keys=tuple(
-                    replace(f, ref_table=moved.qualified) if f.ref_table == old_key else f
+                self.tables[tkey] = evolve(other, foreign_keys=tuple(
+                    evolve(f, ref_table=moved.qualified) if f.ref_table == old_key else f
                     for f in other.foreign_keys))
 
     def _on_ViewStmt(self, stmt: Statement, node: dict[str, Any]) -> None:

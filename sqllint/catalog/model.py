@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
+
+_R = TypeVar("_R")
+
+
+def evolve(record: _R, **changes: Any) -> _R:
+    """``dataclasses.replace`` for the catalog's records (frozen, no ``__post_init__``,
+    no slots), without its per-call overhead: the replay makes one for every column
+    and constraint it applies, twice a run."""
+    new = object.__new__(type(record))
+    new.__dict__.update(record.__dict__)
+    new.__dict__.update(changes)
+    return new
+
 
 TableKind = Literal["table", "view", "matview", "foreign"]
 TypeKind = Literal["enum", "composite", "domain", "range"]
