@@ -157,3 +157,26 @@ def test_a_long_file_is_split_where_the_parser_splits_it_whole() -> None:
         assert sqlfile.split(text, piece=piece) == whole
     broken = text + "SELECT FROM WHERE;\n" + text  # no parse: the scanner's split
     assert sqlfile.split(broken, piece=30) == sqlfile.split(broken, piece=len(broken) + 1)
+
+
+def test_a_long_file_that_does_not_parse_is_scanned_window_by_window() -> None:
+    # Scanning a whole file at once takes 40 times its size in tokens: it is scanned a
+    # window at a time, with the spans of one scan of the whole, whatever the cuts hit
+    # (quotes, comments, dollar quotes, BEGIN ATOMIC bodies, lexical errors).
+    text = ("CREATE TABLE t (a text);\n"
+            "INSERT INTO t VALUES ('x;\ny');\n"
+            "/* a comment;\n still */ SELECT 1;\n"
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n"
+            "  SELECT 1;\n  SELECT 2;\nEND;\n"
+            "DO $$ BEGIN PERFORM 1;\n END $$;\n"
+            "SELECT FROM WHERE;\n"
+            "SELECT 123abc;\nSELECT 2;\n"
+            "-- a line comment;\nSELECT 2;\n") * 20
+    whole = sqlfile._scan_split(text, window=len(text) + 1)
+    assert len(whole) == 9 * 20
+    for tail in ("", "SELECT 'unterminated;\n SELECT 3;\n", "SELECT (1;\n"):
+        once = sqlfile._scan_split(text + tail, window=len(text) + len(tail) + 1)
+        for window in (1, 7, 30, 200):
+            assert sqlfile._scan_split(text + tail, window=window) == once, (tail, window)
+        # and the split of a long text with a syntax error is that scan
+        assert sqlfile.split(text + tail, piece=30) == once

@@ -172,22 +172,29 @@ def split(text: str, piece: int = SPLIT_PIECE) -> list[RawStatement]:
     try:
         if len(text) > piece:
             found = _split_pieces(text, piece)
-            if found is not None:
+            if isinstance(found, list):
                 return found
+            if found == _BROKEN:  # it will not parse whole either: never try
+                return _scan_split(text, piece)
         slices = pg.split(text, with_parser=True, only_slices=True)
         return [RawStatement(s.start, s.stop) for s in slices]
     except PgError:
         pass
     # The file has a syntax error somewhere: fall back to the scanner, where a
     # statement that does not parse does not hide its neighbours.
-    return _scan_split(text)
+    return _scan_split(text, piece)
 
 
-def _split_pieces(text: str, piece: int) -> list[RawStatement] | None:
+_BROKEN, _UNSETTLED = "broken", "unsettled"
+
+
+def _split_pieces(text: str, piece: int) -> list[RawStatement] | str:
     """The parser's split of ``text``, made on pieces of about ``piece`` characters
     that end after a semicolon at the end of a line: a piece that does not parse alone
     (the cut fell inside a quote, a comment or a function body) takes in the next one.
-    None when that does not settle within a few pieces (split it whole)."""
+    ``_BROKEN`` when a piece the scanner reads as whole statements does not parse (a
+    syntax error: the text will not parse whole either); ``_UNSETTLED`` when taking in
+    pieces does not settle within a few (split it whole)."""
     out: list[RawStatement] = []
     start = 0
     end = 0
@@ -198,47 +205,81 @@ def _split_pieces(text: str, piece: int) -> list[RawStatement] | None:
         try:
             slices = pg.split(text[start:end], with_parser=True, only_slices=True)
         except PgError:
+            if _whole_statements(text[start:end]):
+                return _BROKEN
             tries += 1
             if end == len(text) or tries > 4:
-                return None
+                return _UNSETTLED
             continue
         out.extend(RawStatement(start + s.start, start + s.stop) for s in slices)
         start, tries = end, 0
     return out
 
 
-def _scan_split(text: str) -> list[RawStatement]:
+def _whole_statements(chunk: str) -> bool:
+    """Does the scanner read ``chunk`` as statements that all end in it (no quote,
+    comment, parenthesis or routine body left open)?"""
+    tokens = _scan_or_none(chunk)
+    return tokens is not None and _token_spans(tokens, 0)[1] is None
+
+
+def _scan_split(text: str, window: int = SPLIT_PIECE) -> list[RawStatement]:
     """Statement spans from the scanner's tokens: cut at top-level semicolons.
 
     A lexical error (``123abc``, ``0x``) stops the scanner: the statements before it
     are kept, the statement holding it runs to the next ``;``, and scanning resumes
     after that, so one bad literal does not swallow the rest of the file. An
-    unterminated quote or comment does run to the end, as it does in PostgreSQL.
+    unterminated quote or comment runs to the end, as it does in PostgreSQL (the
+    statements before it stay theirs).
+
+    The text is scanned ``window`` characters at a time (tokens take 40 times the
+    memory of their text), each window cut after a semicolon at the end of a line and
+    taken in up to the last statement that ends in it: the scanner starts again after
+    a top-level semicolon as it stood there, so the spans are those of one scan of
+    the whole. A window cut inside a quote or a comment, or holding no statement's
+    end, takes in more.
     """
     spans: list[RawStatement] = []
     base = 0
     errors = 0
+    size = window
     while base < len(text):
-        chunk = text[base:]
+        cut = text.find(";\n", base + size)
+        end = len(text) if cut == -1 else cut + 1
+        whole = end == len(text)
+        chunk = text[base:end]
         try:
             tokens = pg.scan(chunk)
         except PgError as exc:
             pos = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
             message = str(exc.args[0]) if exc.args else ""
+            if not whole and (pos is None or message.startswith("unterminated")):
+                size *= 2  # the cut fell inside a quote or a comment
+                continue
             errors += 1
-            if pos is None or message.startswith("unterminated") or errors > 64:
+            if pos is None or errors > 64:
                 spans.extend(_rest(text, base))
                 break
             pos = max(0, min(pos, len(chunk)))
-            head, open_start = _token_spans(_scan_or_none(chunk[:pos]) or [], base)
+            head, open_start, _ = _token_spans(_scan_or_none(chunk[:pos]) or [], base)
             spans.extend(head)
+            start = open_start if open_start is not None else base + pos
+            if message.startswith("unterminated"):  # it runs to the end
+                spans.extend(_rest(text, start))
+                break
             semi = text.find(";", base + pos)
             stop = len(text) if semi == -1 else semi
-            start = open_start if open_start is not None else base + pos
             spans.append(RawStatement(start, stop))
-            base = stop + 1
+            base, size = stop + 1, window
             continue
-        found, open_start = _token_spans(tokens, base)
+        found, open_start, after = _token_spans(tokens, base)
+        if not whole:
+            if after is None:  # no statement ends in it
+                size *= 2
+                continue
+            spans.extend(found)
+            base, size = after, window
+            continue
         spans.extend(found)
         if open_start is not None:
             spans.append(RawStatement(open_start, base + _last_end(tokens)))
@@ -268,8 +309,11 @@ def _last_end(tokens: Any) -> int:
     return 0
 
 
-def _token_spans(tokens: Any, base: int) -> tuple[list[RawStatement], int | None]:
-    """Spans ended by a top-level ';', and where an unended last statement starts.
+def _token_spans(
+    tokens: Any, base: int
+) -> tuple[list[RawStatement], int | None, int | None]:
+    """Spans ended by a top-level ';', where an unended last statement starts, and
+    where the text after the last top-level ';' starts.
 
     As psql does: in CREATE [OR REPLACE] FUNCTION/PROCEDURE, BEGIN and CASE open a
     block that END closes, and a ';' inside one (a BEGIN ATOMIC body) does not end the
@@ -278,6 +322,7 @@ def _token_spans(tokens: Any, base: int) -> tuple[list[RawStatement], int | None
     spans: list[RawStatement] = []
     start: int | None = None
     end = 0
+    after: int | None = None
     depth = 0
     words: list[str] = []  # the statement's first four words
     blocks = 0
@@ -289,6 +334,7 @@ def _token_spans(tokens: Any, base: int) -> tuple[list[RawStatement], int | None
                 spans.append(RawStatement(base + start, base + end))
             start = None
             words = []
+            after = base + tok.end + 1
             continue
         if tok.name == "ASCII_40":
             depth += 1
@@ -304,7 +350,7 @@ def _token_spans(tokens: Any, base: int) -> tuple[list[RawStatement], int | None
         if start is None:
             start = tok.start
         end = tok.end + 1
-    return spans, (base + start if start is not None else None)
+    return spans, (base + start if start is not None else None), after
 
 
 _ROUTINE = ("FUNCTION", "PROCEDURE")
