@@ -15,6 +15,8 @@ from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.model import Statement
 
+_CATALOG_AT = "context:catalog-at"  # ``Context.cache``: seq → the catalog there
+
 
 @dataclass(frozen=True)
 class RunFacts:
@@ -56,7 +58,15 @@ class Context:
     def catalog_at(self, stmt: Statement) -> Catalog:
         """The catalog as it stood when ``stmt`` ran: before it, for DDL; the final one
         for queries in files without DDL of their own."""
-        return self.catalogs.get(stmt.seq, self.catalog)
+        # Asked for every statement by several rules; ``catalogs`` may be a chain of
+        # mappings (a file's snapshots over the run's) that is slow to look up.
+        memo: dict[int, Catalog] | None = self.cache.get(_CATALOG_AT)
+        if memo is None:
+            memo = self.cache[_CATALOG_AT] = {}
+        found = memo.get(stmt.seq)
+        if found is None:
+            found = memo[stmt.seq] = self.catalogs.get(stmt.seq, self.catalog)
+        return found
 
     def reported(self, path: str) -> bool:
         return path in self.targets

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -101,8 +102,10 @@ class Statement:
     def parsed(self) -> bool:
         return self.node is not None
 
-    @property
+    @cached_property
     def node_type(self) -> str:
+        """The tree's node type (``SelectStmt``): asked of every statement by every rule,
+        read once (``with_changes`` forgets it when the tree changes)."""
         return next(iter(self.node)) if self.node else ""
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -181,4 +184,6 @@ def with_changes(stmt: Statement, **changes: Any) -> Statement:
     new = object.__new__(Statement)
     new.__dict__.update(stmt.__dict__)
     new.__dict__.update(changes)
+    if "node" in changes:
+        new.__dict__.pop("node_type", None)
     return new

@@ -132,15 +132,20 @@ class QueryReview:
 
 
 def review(ctx: Context, stmt: Statement) -> QueryReview:
-    key = f"review:{id(stmt)}"
-    cached = ctx.cache.get(key)
+    memo: dict[int, QueryReview] | None = ctx.cache.get(_REVIEWS)
+    if memo is None:
+        memo = ctx.cache[_REVIEWS] = {}
+    cached = memo.get(id(stmt))
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     facts = query_facts_of(ctx, stmt)
     catalog = ctx.catalog if stmt.origin.startswith("function ") else ctx.catalog_at(stmt)
     result = QueryReview(stmt, facts, tuple(_review_refs(ctx, facts, catalog)), catalog)
-    ctx.cache[key] = result
+    memo[id(stmt)] = result
     return result
+
+
+_REVIEWS = "advisor:reviews"  # ``Context.cache``: id(statement) → its review
 
 
 def _review_refs(ctx: Context, facts: QueryFacts, catalog: Catalog) -> list[RefReview]:

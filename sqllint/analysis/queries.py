@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqllint.analysis.facts import EMPTY, QueryFacts, query_facts
 from sqllint.model import Statement
-from sqllint.sources.bodies import body_statements
+from sqllint.sources.bodies import body_statements, read_bodies
 
 if TYPE_CHECKING:
     from sqllint.context import Context
@@ -38,15 +38,18 @@ def queries(ctx: Context, stmt: Statement) -> tuple[Statement, ...]:
         if kind in _QUERY_NODES and stmt.kind == "query":
             out = (stmt,)
         elif kind in _BODIES:
-            out = tuple(embedded_statements(stmt))
+            out = tuple(embedded_statements(stmt, ctx.cache))
     memo[id(stmt)] = out
     return out
 
 
-def embedded_statements(stmt: Statement) -> Iterator[Statement]:
+def embedded_statements(stmt: Statement,
+                        cache: dict[str, Any] | None = None) -> Iterator[Statement]:
     """The queries of a CREATE FUNCTION / DO statement's body (none for other statements):
-    not those run by EXECUTE (their text is built at run time)."""
-    for body in body_statements(stmt):
+    not those run by EXECUTE (their text is built at run time). ``cache``: the run's
+    ``Context.cache``, where the body is read once for every rule."""
+    bodies = body_statements(stmt) if cache is None else read_bodies(cache, stmt)
+    for body in bodies:
         if body.dynamic or body.source == "execute" or body.stmt.node_type not in _QUERY_NODES:
             continue
         yield replace(body.stmt, kind="query", origin=body.origin)

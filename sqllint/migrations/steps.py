@@ -20,7 +20,7 @@ from sqllint.discover import migration_version
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
 from sqllint.model import Statement, with_changes
-from sqllint.sources.bodies import body_statements
+from sqllint.sources.bodies import read_bodies
 
 Role = Literal["migration", "down", "schema", "other"]
 Container = Literal["top", "function", "do"]
@@ -123,23 +123,23 @@ def _compute(ctx: Context) -> list[Step]:
             if kind == "CreateFunctionStmt":
                 pending_bodies.append((stmt, role))
             elif kind == "DoStmt":
-                for body in _body_statements(stmt):
+                for body in _body_statements(ctx, stmt):
                     out.append(Step(body, role, step.layout, step.catalog, "do", stmt,
                                     _body_transaction(step), functions))
     final = ctx.catalog
     functions = ctx.run.final_functions
     for stmt, role in pending_bodies:
-        for body in _body_statements(stmt):
+        for body in _body_statements(ctx, stmt):
             out.append(Step(body, role, layouts[stmt.path], final, "function", stmt,
                             InTransaction("function", layouts[stmt.path]), functions))
     return out
 
 
-def _body_statements(stmt: Statement) -> Iterator[Statement]:
+def _body_statements(ctx: Context, stmt: Statement) -> Iterator[Statement]:
     """The statements a function body or DO block runs itself, positioned exactly: SQL
     and PL/pgSQL statements and EXECUTE '<literal>' (not the queries of PERFORM, loops
     and expressions, nor BEGIN ATOMIC bodies)."""
-    for body in body_statements(stmt):
+    for body in read_bodies(ctx.cache, stmt):
         if body.verbatim and body.source in ("sql", "plpgsql", "execute"):
             yield body.stmt
 

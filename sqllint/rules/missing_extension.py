@@ -34,7 +34,9 @@ CREATE INDEX users_name_trgm ON users USING gin (name gin_trgm_ops);
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from sqllint.migrations.sqledit import relation
@@ -54,6 +56,9 @@ _SCALAR = frozenset({"int2", "int4", "int8", "float4", "float8", "numeric", "tex
                      "bpchar", "bytea", "date", "time", "timetz", "timestamp", "timestamptz",
                      "interval", "uuid", "bool", "oid", "money", "macaddr"})
 _METHOD_EXTENSION = {"gist": "btree_gist", "gin": "btree_gin"}
+# A word as it could start an identifier: a letter or _, then letters, digits, _ and $
+# (``1abc`` is a number, then ``abc``).
+_WORD = re.compile(r"[^\W\d][\w$]*")
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -95,6 +100,8 @@ def _uses(step: Step, user_types: frozenset[str]) -> Iterator[tuple[str, str, st
     index = node.get("IndexStmt")
     if index is not None:
         yield from _index_uses(step, index)
+    if not _may_name(step.stmt.sql):
+        return
     for cur in dict_nodes(node):
         if "FuncCall" in cur:
             call = cur["FuncCall"]
@@ -113,6 +120,21 @@ def _uses(step: Step, user_types: frozenset[str]) -> Iterator[tuple[str, str, st
             if ext and tname not in user_types and (len(parts) == 1 or parts[0] != "pg_catalog"):
                 yield ("type", tname, ext, int(tnode.get("location", 0)),
                        f"type \"{tname}\" does not exist")
+
+
+def _may_name(sql: str) -> bool:
+    """Could ``sql`` call an extension's function or name its type? Every name in the
+    tree is a word of the text, case aside (``U&"…"`` escapes aside): most statements
+    are told by their words, without walking the tree."""
+    low = sql.lower()
+    return "u&" in low or not _named().isdisjoint(_WORD.findall(low))
+
+
+@lru_cache(maxsize=1)
+def _named() -> frozenset[str]:
+    """The names of the functions and types extensions provide."""
+    data = extension_data()
+    return frozenset(data["functions"]) | frozenset(data["types"])
 
 
 def _index_uses(step: Step, index: dict[str, Any]) -> Iterator[tuple[str, str, str, int, str]]:

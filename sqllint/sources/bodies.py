@@ -70,6 +70,24 @@ class _Body:
     atomic: Any  # sql_body of a BEGIN ATOMIC function
 
 
+def read_bodies(cache: dict[str, Any], stmt: Statement) -> tuple[BodyStatement, ...]:
+    """``body_statements(stmt)``, read once for every rule of a run (``cache`` is the
+    run's ``Context.cache``: the query analysis and the migration steps both ask)."""
+    if stmt.node_type not in _BODY_NODES:
+        return ()
+    memo: dict[int, tuple[BodyStatement, ...]] | None = cache.get(_READ)
+    if memo is None:
+        memo = cache[_READ] = {}
+    found = memo.get(id(stmt))
+    if found is None:
+        found = memo[id(stmt)] = tuple(body_statements(stmt))
+    return found
+
+
+_BODY_NODES = frozenset({"CreateFunctionStmt", "DoStmt"})
+_READ = "sources:bodies"  # ``Context.cache``: id(statement) → its body statements
+
+
 def body_statements(stmt: Statement) -> Iterator[BodyStatement]:
     """The statements inside ``stmt`` when it is CREATE FUNCTION/PROCEDURE or DO."""
     body = _read(stmt)
