@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
@@ -62,6 +61,25 @@ class OffsetMap:
         return seg.line + newlines, len(chunk) - chunk.rfind("\n")
 
 
+class _NodeType:
+    """``Statement.node_type``, read once: every rule asks it of every statement.
+    (``functools.cached_property`` takes a lock on each first read; ``with_changes``
+    forgets the value when the tree changes.)"""
+
+    @overload
+    def __get__(self, stmt: None, owner: type | None = None) -> _NodeType: ...
+
+    @overload
+    def __get__(self, stmt: Statement, owner: type | None = None) -> str: ...
+
+    def __get__(self, stmt: Statement | None, owner: type | None = None) -> str | _NodeType:
+        if stmt is None:
+            return self
+        kind = next(iter(stmt.node)) if stmt.node else ""
+        stmt.__dict__["node_type"] = kind
+        return kind
+
+
 @dataclass(frozen=True, eq=False)
 class Statement:
     """One SQL statement as found in a file (or a Python string), before analysis.
@@ -102,11 +120,7 @@ class Statement:
     def parsed(self) -> bool:
         return self.node is not None
 
-    @cached_property
-    def node_type(self) -> str:
-        """The tree's node type (``SelectStmt``): asked of every statement by every rule,
-        read once (``with_changes`` forgets it when the tree changes)."""
-        return next(iter(self.node)) if self.node else ""
+    node_type = _NodeType()  # ``SelectStmt``; "" without a tree
 
     def position(self, offset: int) -> tuple[int, int]:
         return self.offsets.position(self.sql, offset)

@@ -24,11 +24,16 @@ _QUERY_NODES = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt"
 _BODIES = frozenset({"CreateFunctionStmt", "DoStmt"})
 # ``ctx.cache`` key of a facts memo that outlives one run (``check_project(memo=…)``).
 SHARED_FACTS = "analysis:shared-facts"
+_QUERIES = "analysis:queries"  # ``ctx.cache``: id(statement) → the queries it runs
+_FACTS = "analysis:facts"  # ``ctx.cache``: id(query) → its facts
 
 
 def queries(ctx: Context, stmt: Statement) -> tuple[Statement, ...]:
     """The queries ``stmt`` runs: itself (a query), or those in its function body."""
-    memo: dict[int, tuple[Statement, ...]] = ctx.cache.setdefault("analysis:queries", {})
+    # Asked by every rule of every statement: a lookup, no allocation, when known.
+    memo: dict[int, tuple[Statement, ...]] | None = ctx.cache.get(_QUERIES)
+    if memo is None:
+        memo = ctx.cache[_QUERIES] = {}
     found = memo.get(id(stmt))
     if found is not None:
         return found
@@ -57,7 +62,9 @@ def embedded_statements(stmt: Statement,
 
 def facts(ctx: Context, stmt: Statement) -> QueryFacts:
     """The facts of a query statement (cached; ``EMPTY`` for anything else)."""
-    memo: dict[int, QueryFacts] = ctx.cache.setdefault("analysis:facts", {})
+    memo: dict[int, QueryFacts] | None = ctx.cache.get(_FACTS)
+    if memo is None:
+        memo = ctx.cache[_FACTS] = {}
     found = memo.get(id(stmt))
     if found is not None:
         return found

@@ -100,7 +100,10 @@ def _fix(ctx: Context, query: Statement, at: int, tables: list[Table],
     table = catalog.tables.get(tables[0].qualified) if len(tables) == 1 else None
     if table is None or not table.columns:
         return None
-    star = next((t for t in token_spans(query.sql) if t[0] >= at and t[2] == "*"), None)
+    # A bare star is the token at ``at`` (a node's location starts a token); `t.*` is
+    # found among the tokens.
+    star: tuple[int, int, str] | None = (at, at + 1, "*") if query.sql.startswith("*", at) \
+        else next((t for t in token_spans(query.sql) if t[0] >= at and t[2] == "*"), None)
     if star is None:
         return None
     qualifier = query.sql[at : star[0]]  # "v." or ""
