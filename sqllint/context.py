@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqllint.catalog.model import Catalog
@@ -34,8 +35,13 @@ class RunFacts:
 
     def functions_at(self, seq: int) -> Mapping[str, str]:
         """The user functions created before statement ``seq``."""
-        at = bisect.bisect_right(self.functions, seq, key=lambda c: c[0]) - 1
+        at = bisect.bisect_right(self._starts, seq) - 1
         return self.functions[max(at, 0)][1]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        """Where each map of ``functions`` comes in force (asked for every DDL step)."""
+        return [start for start, _ in self.functions]
 
     @property
     def final_functions(self) -> Mapping[str, str]:

@@ -6,7 +6,7 @@ the review of a statement is computed once per run (``Context.cache``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -341,14 +341,22 @@ def _qualify(text: str, column: str, table: str) -> str:
                   lambda _: f"{table}.{needle}", text, count=1)
 
 
-def table_reviews(ctx: Context, stmt: Statement) -> Iterator[tuple[Statement, QueryReview,
-                                                                   RefReview]]:
+def table_reviews(ctx: Context, stmt: Statement) -> tuple[tuple[Statement, QueryReview,
+                                                                   RefReview], ...]:
     """(query, its review, one table reference's review) for every table every query of
-    ``stmt`` reads: what the index rules walk. None for a statement with an interpolated
-    identifier (SL004): an index on the column it names may serve what looks unserved."""
-    if stmt.dynamic:
-        return
-    for query in analysis.queries(ctx, stmt):
-        qr = review(ctx, query)
-        for r in qr.refs:
-            yield query, qr, r
+    ``stmt`` reads: what the index rules walk (made once for all of them). None for a
+    statement with an interpolated identifier (SL004): an index on the column it names
+    may serve what looks unserved."""
+    memo: dict[int, tuple[tuple[Statement, QueryReview, RefReview], ...]] | None = \
+        ctx.cache.get(_TABLE_REVIEWS)
+    if memo is None:
+        memo = ctx.cache[_TABLE_REVIEWS] = {}
+    found = memo.get(id(stmt))
+    if found is None:
+        found = memo[id(stmt)] = () if stmt.dynamic else tuple(
+            (query, qr, r) for query in analysis.queries(ctx, stmt)
+            for qr in (review(ctx, query),) for r in qr.refs)
+    return found
+
+
+_TABLE_REVIEWS = "advisor:table-reviews"  # ``Context.cache``: id(statement) → its reviews

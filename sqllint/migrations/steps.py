@@ -26,6 +26,7 @@ Role = Literal["migration", "down", "schema", "other"]
 Container = Literal["top", "function", "do"]
 
 _CACHE_KEY = "sqllint.migrations.steps"
+_REPORTED = "sqllint.migrations.steps:reported"
 _INTERESTING = frozenset({
     "IndexStmt", "DropStmt", "AlterTableStmt", "RefreshMatViewStmt", "CreateStmt",
     "CreateFunctionStmt", "DoStmt", "ViewStmt", "CreateTableAsStmt", "ReindexStmt",
@@ -72,11 +73,10 @@ class Step:
 
 def steps(ctx: Context) -> tuple[Step, ...]:
     """The steps of the target files, in order."""
-    cached = ctx.cache.get(_CACHE_KEY)
+    cached: tuple[Step, ...] | None = ctx.cache.get(_CACHE_KEY)
     if cached is None:
-        cached = _compute(ctx)
-        ctx.cache[_CACHE_KEY] = cached
-    return tuple(cached)
+        cached = ctx.cache[_CACHE_KEY] = tuple(_compute(ctx))
+    return cached
 
 
 def _role(path: str, ctx: Context, roles: dict[str, Role]) -> Role:
@@ -148,9 +148,12 @@ def _body_transaction(step: Step) -> InTransaction:
     return InTransaction("function", step.layout)
 
 
-def reported(ctx: Context) -> list[Step]:
-    """The steps of the files findings are reported for."""
-    return [s for s in steps(ctx) if s.path in ctx.targets]
+def reported(ctx: Context) -> tuple[Step, ...]:
+    """The steps of the files findings are reported for (made once for every rule)."""
+    found: tuple[Step, ...] | None = ctx.cache.get(_REPORTED)
+    if found is None:
+        found = ctx.cache[_REPORTED] = tuple(s for s in steps(ctx) if s.path in ctx.targets)
+    return found
 
 
 class TableAlteration(NamedTuple):
