@@ -17,7 +17,7 @@ from typing import Any
 from pglast import parser as pg
 from pglast.error import Error as PgError
 
-from sqllint.model import OffsetMap, Statement, StatementKind
+from sqllint.model import OffsetMap, Statement, StatementKind, new_statement
 from sqllint.sources import sqlc
 from sqllint.sources.dialects import DIALECT_NAMES, other_dialect, path_dialect, sqlite_only
 from sqllint.sources.templates import statement_segments, substitute
@@ -497,25 +497,27 @@ def statements(
     text, edits = substitute(text, placeholders)
     blanked = blank_psql(text)
     file_dialect = path_dialect(path)
-    found: Iterable[RawStatement]
+    found: Iterable[tuple[int, int]]
     if spans:
-        found = (RawStatement(spans[i], spans[i + 1]) for i in range(0, len(spans), 2))
+        pairs = iter(spans)
+        found = zip(pairs, pairs, strict=True)  # (start, end), two by two
     else:
-        found = split(blanked)
+        raw = split(blanked)
         if spans is not None:
-            for span in found:
+            for span in raw:
                 spans.extend((span.start, span.end))
-    for span in found:
-        sql = blanked[span.start : span.end]
-        if not sql.strip():
+        found = [(span.start, span.end) for span in raw]
+    for start, end in found:
+        sql = blanked[start:end]
+        if not sql or sql.isspace():
             continue
         if sqlc_params:
             sql = sqlc.replace_params(sql)
         if not queries and _plain_query(sql):
-            line, col = lines.position(span.start)
-            yield Statement(path=path, sql=sql, offsets=OffsetMap.at(line, col),
-                            kind=classify(None, migration), origin=path, node=None,
-                            migration=migration)
+            line, col = lines.position(start)
+            yield new_statement(path=path, sql=sql, offsets=OffsetMap.at(line, col),
+                                kind=classify(None, migration), origin=path, node=None,
+                                migration=migration)
             continue
         known = memo.get(sql) if memo is not None else None
         treeless = not query_trees and _plain_query(sql) and _parses(sql)
@@ -539,9 +541,9 @@ def statements(
             continue  # only comments
         if edits:
             offsets = OffsetMap(tuple(statement_segments(
-                edits, span.start, span.end, lines.position)))
+                edits, start, end, lines.position)))
         else:
-            line, col = lines.position(span.start)
+            line, col = lines.position(start)
             offsets = OffsetMap.at(line, col)
         dialect, unchecked = file_dialect, ""
         if dialect:
@@ -553,7 +555,7 @@ def statements(
                 dialect, unchecked = other.dialect, other.reason()
         elif (only := sqlite_only(sql, dialects)) is not None:
             node, dialect, unchecked = None, only.dialect, only.reason()
-        yield Statement(
+        yield new_statement(
             path=path,
             sql=sql,
             offsets=offsets,
