@@ -285,10 +285,15 @@ def _schema_statements(
                                   placeholders=config.placeholders,
                                   dialects=config.dialects, spans=spans)
     out = []
+    parsed: list[Statement] = []  # noted in batches (trees of queries: a few at a time)
     for stmt in read:
         if stmt.node is not None or stmt.dialect:
-            replay.note_created([stmt])
+            parsed.append(stmt)
+            if len(parsed) >= 256:
+                replay.note_created(parsed)
+                parsed = []
         out.append(stub(stmt))
+    replay.note_created(parsed)
     return out, text, spans
 
 
