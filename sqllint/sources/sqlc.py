@@ -22,8 +22,13 @@ _PARAM = re.compile(r"\bsqlc\.(?:arg|narg|slice)\(\s*'?([A-Za-z_]\w*)'?\s*\)|"
 _QUOTED = frozenset({"SCONST", "USCONST", "BCONST", "XCONST", "SQL_COMMENT", "C_COMMENT"})
 
 
+# The annotation anywhere (a fast search: no line-start anchor to try at every line).
+_ANNOTATION_ANYWHERE = re.compile(_ANNOTATION.pattern.replace(r"^\s*", "", 1), re.I)
+
+
 def is_sqlc_file(text: str) -> bool:
-    return _ANNOTATION.search(text) is not None
+    return _ANNOTATION_ANYWHERE.search(text) is not None and \
+        _ANNOTATION.search(text) is not None
 
 
 def replace_params(sql: str) -> str:
