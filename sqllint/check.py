@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqllint import analysis
 from sqllint.config import Config
 from sqllint.model import Finding, Location, Statement
 from sqllint.project import FileProblem, Project
-from sqllint.result import CheckResult, PlannedIndex
+from sqllint.result import CheckResult, FindingsWriter, PlannedIndex, Spool
 from sqllint.rules import Context, RuleSpec, all_rules
 from sqllint.suppress import ALL, Suppressions, parse_suppressions
 
@@ -158,25 +157,51 @@ def check_project(project: Project, rules: list[RuleSpec] | None = None, *,
 
 
 def finish(
-    raw: Iterable[Finding], suppressor: Suppressor, ctx: Context, *, files: int, statements: int
+    raw: Iterable[Finding] | Spool, suppressor: Suppressor, ctx: Context, *, files: int,
+    statements: int,
 ) -> CheckResult:
-    """Findings filtered, in their one order, their suggestions pointing at the index plan."""
+    """Findings filtered, in their one order, their suggestions pointing at the index plan.
+
+    A file at a time (findings are ordered by path first): only one file's findings stand
+    as objects at once when there are many (``sqllint.result.Spool``)."""
     from sqllint.advisor.plan import plan_indexes
 
+    spool = raw if isinstance(raw, Spool) else Spool(raw)
+    unused_on = ctx.config.code_enabled("SL008")
+    paths = spool.paths()
+    if unused_on:
+        paths.update(suppressor.directive_paths() & ctx.targets)
+    out = FindingsWriter()
+    asks: list[Finding] = []  # what the index plan reads of the findings
+    for path in sorted(paths):
+        kept = _kept(spool.take(path), suppressor)
+        if unused_on:
+            unused = [f for f in suppressor.unused(ctx.targets & {path})
+                      if suppressor.keep(f, record=False)]
+            if unused:
+                kept = sorted(dict.fromkeys([*kept, *unused]), key=Finding.sort_key)
+        for f in kept:
+            out.add(f)
+            if f.index is not None or f.suggestion:
+                asks.append(_ask(f))
+    indexes = plan_indexes(asks, ctx)
+    return CheckResult(findings=out.done(_planned_lookup(indexes)), indexes=tuple(indexes),
+                       files=files, statements=statements, schema_found=not ctx.catalog.empty,
+                       schema_tables=len(ctx.catalog.tables))
+
+
+def _kept(found: Iterable[Finding], suppressor: Suppressor) -> list[Finding]:
+    """One file's findings, not suppressed, sorted, each told once."""
     # dict, not set: the first of equal findings wins, whatever the hash seed. A string
     # built in branches is one statement per path: a finding all paths share is one.
-    kept = sorted(dict.fromkeys(f for f in raw if suppressor.keep(f)), key=Finding.sort_key)
-    kept = list({(f.rule, f.location, f.message, f.suggestion): f for f in reversed(kept)
+    kept = sorted(dict.fromkeys(f for f in found if suppressor.keep(f)), key=Finding.sort_key)
+    return list({(f.rule, f.location, f.message, f.suggestion): f for f in reversed(kept)
                  }.values())[::-1]
-    if ctx.config.code_enabled("SL008"):
-        unused = [f for f in suppressor.unused(ctx.targets) if suppressor.keep(f, record=False)]
-        kept = sorted(dict.fromkeys([*kept, *unused]), key=Finding.sort_key)
-    indexes = plan_indexes(kept, ctx)
-    planned = _planned_lookup(indexes)
-    kept = [_with_planned_suggestion(f, planned) for f in kept]
-    return CheckResult(findings=tuple(kept), indexes=tuple(indexes), files=files,
-                       statements=statements, schema_found=not ctx.catalog.empty,
-                       schema_tables=len(ctx.catalog.tables))
+
+
+def _ask(f: Finding) -> Finding:
+    """What the index plan reads of a finding (its index request, suggestion, place)."""
+    return Finding(f.rule, f.name, f.severity, f.location, "", f.suggestion, index=f.index)
 
 
 def _planned_lookup(plan: list[PlannedIndex]) -> dict[tuple[str, str], str]:
@@ -187,17 +212,6 @@ def _planned_lookup(plan: list[PlannedIndex]) -> dict[tuple[str, str], str]:
             for request in planned.requests:
                 out.setdefault((where, request), planned.ddl)
     return out
-
-
-def _with_planned_suggestion(finding: Finding, planned: dict[tuple[str, str], str]) -> Finding:
-    """Point a finding's suggestion at the consolidated index that serves it."""
-    if not finding.suggestion:
-        return finding
-    where = f"{finding.location.path}:{finding.location.line}"
-    ddl = planned.get((where, finding.suggestion))
-    if ddl is not None and ddl != finding.suggestion:
-        return replace(finding, suggestion=ddl)
-    return finding
 
 
 class Suppressor:
@@ -228,6 +242,10 @@ class Suppressor:
                 self.found[path] = found
                 self.texts[path] = text
                 self.starts[path] = _statement_lines(statements, path)
+
+    def directive_paths(self) -> set[str]:
+        """The files with suppression directives."""
+        return set(self.found)
 
     def merge(self, other: Suppressor) -> None:
         """What a worker learnt and used, in its own copy."""

@@ -347,6 +347,7 @@ def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any, An
     from sqllint.cache import Cache, result_key
     from sqllint.discover import display_path, input_files
     from sqllint.reading import Reader
+    from sqllint.result import findings_of
 
     reader = Reader.for_run(space.config.root, space.paths, overrides)
     cache = Cache.for_config(space.config)
@@ -365,8 +366,8 @@ def _cached_result(space: Any, overrides: dict[Path, str]) -> tuple[Any, Any, An
                        f"not cached", err=True)
             return
         # Index requests are the advisor's working data, spent once the plan is made.
-        slim = dc_replace(result, findings=tuple(dc_replace(f, index=None)
-                                                 for f in result.findings))
+        slim = dc_replace(result, findings=findings_of(dc_replace(f, index=None)
+                                                       for f in result.findings))
         cache.put("results", key, slim)
 
     return found, store, reader

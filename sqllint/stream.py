@@ -42,7 +42,7 @@ from sqllint.parallel import ParseJob, Progress, gc_paused, parse_files
 from sqllint.project import FileProblem, _sql_with_includes
 from sqllint.reading import INCLUDE, Reader
 from sqllint.replay import Checkpoint, Replay, stub, trees_seen
-from sqllint.result import CheckResult
+from sqllint.result import CheckResult, Spool
 from sqllint.rules import RuleSpec
 from sqllint.sources import sqlfile
 from sqllint.sources.sqlfile import QUERY_NODES
@@ -160,7 +160,7 @@ def check_stream(
                    catalogs=catalogs, run=run)
     replay.last = {}
     _RUN = _Run(config, rules, base, gathered, reader, max_bytes, replay, units, starts)
-    raw: list[Finding] = []
+    raw = Spool()  # compressed past a limit: a large repository's findings stay small
     scans: list[dict[str, list[Any]]] = []
     suppressor = Suppressor(config)
     try:

@@ -65,16 +65,18 @@ def apply(
     diff_ref: str | None = None,
 ) -> CheckResult:
     """Write a baseline, drop baselined findings, keep only changed lines: as asked."""
-    findings = tuple(result.findings)
+    from sqllint.result import findings_of
+
+    findings = result.findings
     if write_baseline:
         save_baseline(Path(write_baseline), findings)
     if baseline:
         known = load_baseline(Path(baseline))
-        findings = tuple(f for f, fp in zip(findings, fingerprints(findings), strict=True)
-                         if fp not in known)
+        findings = findings_of(f for f, fp in zip(findings, fingerprints(findings),
+                                                  strict=True) if fp not in known)
     if diff_ref:
         changed = changed_lines(diff_ref, project.config.root)
-        findings = tuple(f for f in findings if _on_changed_line(f, changed))
+        findings = findings_of(f for f in findings if _on_changed_line(f, changed))
     if len(findings) == len(result.findings):
         return result
     return replace(result, findings=findings)

@@ -180,3 +180,65 @@ def test_a_long_file_that_does_not_parse_is_scanned_window_by_window() -> None:
             assert sqlfile._scan_split(text + tail, window=window) == once, (tail, window)
         # and the split of a long text with a syntax error is that scan
         assert sqlfile.split(text + tail, piece=30) == once
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif", "github"])
+def test_many_findings_are_stored_compressed_and_reported_the_same(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A large repository's findings are held compressed (sqllint.result.Findings): here
+    # past a handful. Reports, the result cache, baselines see the same findings.
+    from sqllint.result import FindingsWriter
+
+    shutil.copytree(ROOT / "fixtures" / "novacron", tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SQLLINT_CACHE", "1")
+    monkeypatch.setenv("SQLLINT_CACHE_DIR", str(tmp_path / "cache"))
+
+    def outputs() -> list[str]:
+        got = []
+        for argv in (["--no-cache"], [], [], ["--write-baseline", "base.json"],
+                     ["--baseline", "base.json"]):
+            if argv[:1] == ["--baseline"]:  # half of the recorded findings are new
+                base = json.loads(Path("base.json").read_text())
+                base["findings"] = base["findings"][::2]
+                Path("base.json").write_text(json.dumps(base))
+            main(["check", "--format", fmt, "--jobs", "1", *argv, "."])
+            out, _ = capsys.readouterr()
+            got.append(out + Path("base.json").read_text() if argv[:1] == ["--write-baseline"]
+                       else out)
+        return got
+
+    held = outputs()
+    shutil.rmtree(tmp_path / "cache")  # the second and third runs: cold, then warm
+    monkeypatch.setattr(FindingsWriter, "LIMIT", 3)
+    monkeypatch.setattr(FindingsWriter, "PIECE", 4)
+    compressed = outputs()
+    assert len(held[0]) > 2000  # something to say
+    assert compressed == held
+
+
+def test_compressed_findings_read_back_as_they_were_written() -> None:
+    from sqllint.result import Findings, findings_of
+
+    where = Location("q.sql", 3, 1, 3, 9)
+    fix = Fix("quote it", (Edit(3, 1, 3, 9, 'é"\\\n\t'),), safe=False, adds=("IndexStmt",))
+    findings = [Finding("SL101", "select-star", "warning", replace_line(where, n), f"m{n}",
+                        "CREATE INDEX", "select *", "t", None, fix if n % 2 else None)
+                for n in range(1, 12)]
+    import pickle
+
+    from sqllint.result import FindingsWriter
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(FindingsWriter, "LIMIT", 2)
+        mp.setattr(FindingsWriter, "PIECE", 3)
+        stored = findings_of(findings)
+    assert isinstance(stored, Findings)
+    assert list(stored) == findings and len(stored) == 11
+    assert [stored[i] for i in (0, 4, -1)] == [findings[0], findings[4], findings[-1]]
+    assert pickle.loads(pickle.dumps(stored)) == findings
+
+
+def replace_line(where: Location, line: int) -> Location:
+    return Location(where.path, line, where.column, line, where.end_column)

@@ -103,6 +103,19 @@ def test_baseline_reports_only_new_findings(repo: Path,
     assert re.findall(r"^queries\.sql:(\d+):\d+: SL101", out, re.M) == ["5"]
 
 
+def test_a_baseline_recorded_by_an_earlier_version_still_matches(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Users keep baselines for months: a finding's fingerprint never changes with how
+    # sqllint stores findings. This one was recorded by sqllint 0.1.0.
+    (repo / "baseline.json").write_text(json.dumps({"sqllint": "0.1.0", "format": 1,
+                                                    "findings": [{
+        "fingerprint": "6ef40d23bae608f93e145d0858003db8", "rule": "SL101",
+        "path": "queries.sql", "line": 2, "message": "SELECT * from accounts ..."}]}))
+    code, out, _ = run(["check", "--baseline", "baseline.json", "."], capsys)
+    assert code == 0, out
+    assert "SL101" not in out
+
+
 def test_baseline_tells_duplicates_apart(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(["check", "--write-baseline", "baseline.json", "."], capsys)
     (repo / "queries.sql").write_text("-- queries\n" + STAR + STAR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from sqllint.escape import md_cell, md_code, md_fenced
 from sqllint.model import SEVERITY_RANK, Finding
@@ -55,7 +56,7 @@ def fenced(text: str, lang: str = "sql") -> str:
     return md_fenced(text, lang)
 
 
-def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> str:
+def severity_counts(findings: Iterable[Finding]) -> str:
     counts = Counter(f.severity for f in findings)
     parts = [f"{ICONS[s]} {counts[s]} {s}{'s' if counts[s] != 1 else ''}"
              for s in ("error", "warning", "info") if counts[s]]
