@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from array import array
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -57,7 +58,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 POOL_MIN_BYTES = 1 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A file as the rules see it: itself and the files it includes."""
 
@@ -65,7 +66,8 @@ class Unit:
     seq: int  # the first statement's number in application order
     count: int
     size: int  # characters of text
-    spans: array[int] | None = None  # where its statements are (plain SQL files)
+    # Where its statements are (plain SQL files): ``_packed``, a quarter of the array.
+    spans: bytes | None = None
     trees: array[int] = field(default_factory=lambda: array("I"))  # replay.trees_seen
 
 
@@ -136,7 +138,8 @@ def check_stream(
         spacing.passed(len(units), len(text) if file.target else 0)
         gathering = bool(gatherers) and file.role == "migration" and file.target
         numbered = replay.unit(stmts, numbered=gathering)
-        units.append(Unit(file, base, len(stmts), len(text), spans, trees_seen(stmts)))
+        units.append(Unit(file, base, len(stmts), len(text), _packed(spans),
+                          trees_seen(stmts)))
         if gathering:
             ctx = Context(config=config, catalog=replay.builder.snapshot(),
                           statements=tuple(numbered), targets=targets,
@@ -295,6 +298,19 @@ def _schema_statements(
         out.append(stub(stmt))
     replay.note_created(parsed)
     return out, text, spans
+
+
+def _packed(spans: array[int] | None) -> bytes | None:
+    """Statement offsets kept for the rule pass, compressed (increasing numbers)."""
+    return zlib.compress(spans.tobytes(), 1) if spans else None
+
+
+def _unpacked(packed: bytes | None) -> array[int] | None:
+    if packed is None:
+        return None
+    out = array("q")
+    out.frombytes(zlib.decompress(packed))
+    return out
 
 
 def _without_query_tree(stmt: Statement) -> Statement:
@@ -462,7 +478,8 @@ def _rule_statements(unit: Unit, run: _Run) -> tuple[list[Statement], dict[str, 
     texts = {file.display: content.text}
     migration = file.role in ("migration", "down")
     text = applied_text(content.text) if migration else content.text
-    spans = unit.spans if len(text) == unit.size else None  # unless it changed since
+    # Unless it changed since:
+    spans = _unpacked(unit.spans) if len(text) == unit.size else None
     read: Iterable[Statement]
     if file.lang != "python" and INCLUDE.search(text):
         read = _sql_with_includes(file, text, migration, texts, set(), [], run.reader)
