@@ -172,3 +172,34 @@ def test_whole_row_functions_and_unreadable_conjuncts(tmp_path: Path) -> None:
                          "OR owner_id = 1) AND id IN (SELECT unnest($1::bigint[]))")
     others = [p for p in f.predicates if p.op == "other"]
     assert len(others) == 3 and all(p.column is None and not p.immutable for p in others)
+
+
+def test_records_made_without_init_are_whole(tmp_path: Path) -> None:
+    """Scopes, table references, facts, reviews and migration steps are made without their
+    dataclass ``__init__`` (sqllint.model.build): each has every field, and equals the
+    record its ``__init__`` makes from the same values."""
+    import dataclasses
+
+    from sqllint.advisor.review import review
+    from sqllint.migrations.steps import steps
+
+    (tmp_path / "schema.sql").write_text(SCHEMA + """
+        CREATE INDEX vms_state ON vms (state);
+        CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;
+        DO $$ BEGIN PERFORM 1; END $$;
+    """)
+    (tmp_path / "q.sql").write_text(
+        "WITH r AS (SELECT id FROM vms WHERE state = $1) "
+        "SELECT * FROM r JOIN users u ON u.id = r.id WHERE u.email = $2;\n")
+    project = load_project([tmp_path], Config(root=tmp_path))
+    ctx = make_context(project)
+    records: list[object] = list(steps(ctx))
+    for stmt in ctx.statements:
+        for query in analysis.queries(ctx, stmt):
+            facts = analysis.facts(ctx, query)
+            qr = review(ctx, query)
+            records += [facts, *facts.scopes, *facts.tables, qr, *qr.refs]
+    kinds = {type(r).__name__ for r in records}
+    assert {"Step", "QueryFacts", "Scope", "TableRef", "QueryReview", "RefReview"} <= kinds
+    for record in records:
+        assert dataclasses.replace(record) == record  # type: ignore[type-var]

@@ -40,7 +40,7 @@ from sqllint.analysis.model import (
     TableRef,
 )
 from sqllint.catalog.model import Catalog, Index, Table
-from sqllint.model import Statement
+from sqllint.model import Statement, build
 
 if TYPE_CHECKING:
     from sqllint.context import Context
@@ -140,7 +140,8 @@ def review(ctx: Context, stmt: Statement) -> QueryReview:
         return cached
     facts = query_facts_of(ctx, stmt)
     catalog = ctx.catalog if stmt.origin.startswith("function ") else ctx.catalog_at(stmt)
-    result = QueryReview(stmt, facts, tuple(_review_refs(ctx, facts, catalog)), catalog)
+    result = build(QueryReview, stmt=stmt, facts=facts,
+                   refs=tuple(_review_refs(ctx, facts, catalog)), catalog=catalog)
     memo[id(stmt)] = result
     return result
 
@@ -184,7 +185,8 @@ def _review_refs(ctx: Context, facts: QueryFacts, catalog: Catalog) -> list[RefR
             # Read once per row of the other side: no index on it delivers the order.
             order, wanted, useful = (), False, False
         served_order = order_served(indexes, preds, order, table) if order else True
-        out.append(RefReview(
+        out.append(build(
+            RefReview,
             ref=ref, table=table, scope=scope, indexes=indexes, preds=preds,
             served=served_cache[ref.index], probes=my_probes, probe_index=probe_index,
             order=order, order_wanted=wanted, order_useful=useful,

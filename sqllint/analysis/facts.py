@@ -66,6 +66,7 @@ from sqllint.analysis.ordering import OrderReading
 from sqllint.analysis.predicates import PredicateReading
 from sqllint.analysis.state import Env
 from sqllint.catalog.model import Catalog
+from sqllint.model import build
 
 __all__ = [
     "AGGREGATES", "ARRAY_OP", "BOOL", "EMPTY", "EQ", "FTS", "IN", "IS_NULL", "JSONB_CONTAINS",
@@ -110,7 +111,7 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
     def freeze(self, kind: str) -> QueryFacts:
         self._inline()
         scopes = tuple(
-            Scope(index=s.index, kind=s.kind, parent=s.parent, context=s.context,
+            build(Scope, index=s.index, kind=s.kind, parent=s.parent, context=s.context,
                   location=s.location, refs=tuple(s.refs), order=() if s.view else s.order,
                   limit=s.limit,
                   limit_location=s.limit_location, offset=s.offset,
@@ -122,9 +123,9 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
                   children=tuple(s.children))
             for s in self.scopes
         )
-        return QueryFacts(kind=kind, tables=tuple(self.tables), scopes=scopes,
-                          predicates=tuple(self.predicates), joins=tuple(self.joins),
-                          problems=tuple(self.problems), embedded=self.embedded)
+        return build(QueryFacts, kind=kind, tables=tuple(self.tables), scopes=scopes,
+                     predicates=tuple(self.predicates), joins=tuple(self.joins),
+                     problems=tuple(self.problems), embedded=self.embedded)
 
     def _with(self, with_clause: Any, parent_env: Env | None, scope: int | None,
               ctes: dict[str, tuple[str, ...] | None]) -> dict[str, tuple[str, ...] | None]:

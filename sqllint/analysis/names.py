@@ -9,6 +9,7 @@ from sqllint.analysis.expressions import column_refs, const_text, loc, sval, typ
 from sqllint.analysis.model import SYSTEM_COLUMNS, ColumnProblem, Star, TableRef
 from sqllint.analysis.state import BuilderState, Env
 from sqllint.catalog.model import Table
+from sqllint.model import build
 
 
 class NameResolution(BuilderState):
@@ -42,9 +43,11 @@ class NameResolution(BuilderState):
             cols = env.ctes[name]
             if cols is not None and alias_cols:
                 cols = alias_cols + cols[len(alias_cols):]
-            return self._add_ref(TableRef(len(self.tables), scope, "cte", name, None, alias,
-                                          location, None, cols, target, nullable,
-                                          self.cte_scopes.get(name)), env, scope)
+            return self._add_ref(build(
+                TableRef, index=len(self.tables), scope=scope, kind="cte", name=name,
+                schema=None, alias=alias, location=location, table=None, columns=cols,
+                target=target, nullable=nullable, source=self.cte_scopes.get(name)),
+                env, scope)
         table = self._table(name, schema)
         cols2: tuple[str, ...] | None = None
         if table is not None and table.columns and not (
@@ -52,8 +55,10 @@ class NameResolution(BuilderState):
             cols2 = table.column_names
             if alias_cols:
                 cols2 = alias_cols + cols2[len(alias_cols):]
-        ref = self._add_ref(TableRef(len(self.tables), scope, "table", name, schema, alias,
-                                     location, table, cols2, target, nullable), env, scope)
+        ref = self._add_ref(build(
+            TableRef, index=len(self.tables), scope=scope, kind="table", name=name,
+            schema=schema, alias=alias, location=location, table=table, columns=cols2,
+            target=target, nullable=nullable, source=None), env, scope)
         if table is not None and table.kind == "view" and not target:
             self._inline_view(ref, table, scope)
         return ref

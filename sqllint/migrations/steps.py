@@ -19,7 +19,7 @@ from sqllint.context import Context
 from sqllint.discover import migration_version
 from sqllint.migrations.sqledit import relation
 from sqllint.migrations.transactions import InTransaction, Layout, file_transactions, layout
-from sqllint.model import Statement, with_changes
+from sqllint.model import Statement, build, with_changes
 from sqllint.sources.bodies import read_bodies
 
 Role = Literal["migration", "down", "schema", "other"]
@@ -117,8 +117,9 @@ def _compute(ctx: Context) -> list[Step]:
         if kind in _INTERESTING:
             # The user functions created before it, in any file (shared, not copied).
             functions = ctx.run.functions_at(stmt.seq)
-            step = Step(stmt, role, layouts[stmt.path], ctx.catalog_at(stmt),
-                        transaction=in_tx.get(id(stmt)), functions=functions)
+            step = build(Step, stmt=stmt, role=role, layout=layouts[stmt.path],
+                         catalog=ctx.catalog_at(stmt), container="top", parent=None,
+                         transaction=in_tx.get(id(stmt)), functions=functions)
             out.append(step)
             if kind == "CreateFunctionStmt":
                 pending_bodies.append((stmt, role))
