@@ -71,7 +71,11 @@ class Context:
             memo = self.cache[_CATALOG_AT] = {}
         found = memo.get(stmt.seq)
         if found is None:
-            found = memo[stmt.seq] = self.catalogs.get(stmt.seq, self.catalog)
+            try:  # one lookup in a chain's maps, where ``get`` makes two
+                found = self.catalogs[stmt.seq]
+            except KeyError:
+                found = self.catalog
+            memo[stmt.seq] = found
         return found
 
     def reported(self, path: str) -> bool:

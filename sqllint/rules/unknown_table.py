@@ -111,7 +111,9 @@ def _other_dialect(ctx: Context, stmt: Statement) -> Iterator[Finding]:
 def _close_match(ctx: Context, name: str, catalog: Catalog) -> str | None:
     """A known table whose name is close to ``name`` (similar length, same first letter)."""
     memo: dict[tuple[int, str], str | None] = ctx.cache.setdefault("unknown_table:hint", {})
-    key = (id(catalog), name)
+    # By the tables, not the snapshot: every DDL statement makes a snapshot, few of them
+    # change the tables (the file's snapshots live as long as this memo).
+    key = (id(catalog.tables), name)
     if key in memo:
         return memo[key]
     # Compare bare names (``ordrs`` with ``orders``), answer with the name to write.
