@@ -330,26 +330,34 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
 
     def _expr(self, node: Any, env: Env, scope: int, clause: str) -> None:
         """Resolve column references, find sublinks, aggregates and windows."""
+        # Every expression of every query passes here: JSON trees hold only dicts,
+        # lists and scalars, so exact type tests; the walk's order is depth first,
+        # last child first (the order scopes and problems are numbered in).
         stack = [node]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            cur = stack.pop()
-            if isinstance(cur, list):
-                stack.extend(cur)
+            cur = pop()
+            if cur.__class__ is list:
+                extend(cur)
                 continue
-            if not isinstance(cur, dict):
+            if cur.__class__ is not dict:
                 continue
             if len(cur) != 1:
-                stack.extend([v for v in cur.values() if isinstance(v, (dict, list))])
+                extend([v for v in cur.values() if v.__class__ is dict or v.__class__ is list])
                 continue
-            kind, inner = next(iter(cur.items()))
+            ((kind, inner),) = cur.items()
             if kind in _LEAVES:  # constants and parameters hold no column or subquery
                 continue
-            if not isinstance(inner, dict):
-                if isinstance(inner, list):
-                    stack.append(inner)
+            if inner.__class__ is not dict:
+                if inner.__class__ is list:
+                    push(inner)
                 continue
             if kind == "ColumnRef":
                 self._column(inner, env, clause)
+            elif kind == "A_Expr":  # its operator's name is strings: only the operands
+                for side in (inner.get("lexpr"), inner.get("rexpr")):
+                    if side.__class__ is dict or side.__class__ is list:
+                        push(side)
             elif kind == "SubLink":
                 link = inner.get("subLinkType", "")
                 context = {"EXISTS_SUBLINK": "exists", "ANY_SUBLINK": "in",
@@ -357,15 +365,16 @@ class _Builder(Inlining, NameResolution, PredicateReading, OrderReading):
                            "ARRAY_SUBLINK": "array"}.get(link, "scalar")
                 self._subquery(inner.get("subselect"), env, scope, context, env.ctes)
                 if inner.get("testexpr") is not None:
-                    stack.append(inner["testexpr"])
+                    push(inner["testexpr"])
             elif kind == "FuncCall":
                 self._func(inner, env, scope, clause)
                 for key in ("args", "agg_order", "agg_filter"):
                     if inner.get(key) is not None:
-                        stack.append(inner[key])
+                        push(inner[key])
             elif kind in ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt"):
                 self._subquery(cur, env, scope, "scalar", env.ctes)
-            elif kind in ("SortBy",):
-                stack.append(inner.get("node"))
+            elif kind == "SortBy":
+                push(inner.get("node"))
             else:
-                stack.extend([v for v in inner.values() if isinstance(v, (dict, list))])
+                extend([v for v in inner.values()
+                        if v.__class__ is dict or v.__class__ is list])

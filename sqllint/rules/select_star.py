@@ -50,14 +50,14 @@ _TABLE = re.compile("table", re.I)
 
 
 def check_statement(ctx: Context, stmt: Statement) -> Iterator[Finding]:
-    if "*" not in stmt.sql and not _TABLE.search(stmt.sql):
-        return  # no star in its queries (most statements): TABLE t is SELECT * FROM t
     if stmt.node is None or (stmt.kind == "migration" and stmt.node_type not in (
             "CreateFunctionStmt", "DoStmt")):
         return
     queries = analysis.queries(ctx, stmt)
     if not queries and stmt.node_type in ("ViewStmt", "CreateTableAsStmt"):
         queries = (stmt,)
+    if not queries or ("*" not in stmt.sql and not _TABLE.search(stmt.sql)):
+        return  # no star in its queries (most): TABLE t is SELECT * FROM t
     for query in queries:
         catalog = ctx.catalog if query is not stmt else ctx.catalog_at(query)
         if catalog.empty:
