@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from sqllint.cache import Cache
 from sqllint.config import Config
@@ -58,6 +60,40 @@ def workers_for(jobs: Sequence[ParseJob]) -> int:
     if forced.isdigit() and int(forced) > 1 and len(jobs) > 1:
         return min(int(forced), len(jobs), MAX_WORKERS)
     return 1
+
+
+@contextmanager
+def process_pool(workers: int, method: str = "fork") -> Iterator[Any]:
+    """A ``ProcessPoolExecutor`` whose workers leave Ctrl-C to this process: a terminal's
+    interrupt reaches the whole process group, and a worker's own ``KeyboardInterrupt``
+    would print its traceback. On the way out (done or interrupted), work not yet
+    started is cancelled, so an interrupted run stops once the running tasks end."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context(method),
+                               initializer=_leave_interrupts)
+    try:
+        # The workers start at the first task: with Ctrl-C held back meanwhile, a fork
+        # never takes one in before it says it leaves them (it is this process's later).
+        masked = hasattr(signal, "pthread_sigmask")
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked \
+            else set()
+        try:
+            pool.submit(int)
+        finally:
+            if masked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt held back is dropped
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextmanager
@@ -124,15 +160,11 @@ def _parse(jobs: Sequence[ParseJob], config: Config) -> Iterator[list[Statement]
         for job in jobs:
             yield parse_source(job, config)
         return
-    import multiprocessing  # only when a pool runs: 10 ms of start-up otherwise
-    from concurrent.futures import ProcessPoolExecutor
-
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
     chunk = max(1, len(jobs) // (workers * 4))
     produced = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with process_pool(workers, method) as pool:
             for stmts in pool.map(partial(parse_source, config=config), jobs, chunksize=chunk):
                 produced += 1
                 yield stmts

@@ -63,24 +63,30 @@ def _results(batches: list[list[int]], job: Callable[[int], Any]) -> Iterator[An
     """The pool starts now (the other process reads while this one goes on); the
     results are taken as the returned iterator is."""
     global _JOB
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
+
+    from sqllint.parallel import process_pool
 
     left = list(batches)
     pending: list[Future[list[Any]]] = []
+    pooled = process_pool(1)
+    entered = False
     try:
-        pool = ProcessPoolExecutor(max_workers=1,
-                                   mp_context=multiprocessing.get_context("fork"))
+        pool = pooled.__enter__()
+        entered = True
         while left and len(pending) < WINDOW:
             pending.append(pool.submit(_batch, left.pop(0)))
     except (OSError, RuntimeError):  # no processes allowed here: read here
+        if entered:
+            pooled.__exit__(None, None, None)
         return (job(i) for batch in batches for i in batch)
     finally:
         _JOB = None  # the other process has it; this one holds no reference
-    return _taken(pool, pending, left)
+    return _taken(pooled, pool, pending, left)
 
 
-def _taken(pool: Any, pending: list[Any], left: list[list[int]]) -> Iterator[Any]:
+def _taken(pooled: Any, pool: Any, pending: list[Any],
+           left: list[list[int]]) -> Iterator[Any]:
     try:
         while pending:
             results = pending.pop(0).result()
@@ -88,9 +94,7 @@ def _taken(pool: Any, pending: list[Any], left: list[list[int]]) -> Iterator[Any
                 pending.append(pool.submit(_batch, left.pop(0)))
             yield from results
     finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pooled.__exit__(None, None, None)  # the rest cancelled, the process ended
 
 
 def _batch(indexes: list[int]) -> list[Any]:

@@ -419,16 +419,13 @@ def workers_for(sizes: Sequence[int], jobs: int | None) -> int:
 
 
 def _pool(chunks: Sequence[range], workers: int) -> Iterator[tuple[range, list[UnitResult]]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from sqllint.parallel import process_pool
 
     run = _RUN
     assert run is not None
-    context = multiprocessing.get_context("fork")
     # Biggest runs first, so no worker is left with a long one at the end.
     order = sorted(chunks, key=lambda c: -sum(run.units[i].size for i in c))
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             mp_context=context) as pool:
+    with process_pool(min(workers, len(chunks))) as pool:
         yield from zip(order, pool.map(_check_chunk, order, chunksize=1), strict=True)
 
 

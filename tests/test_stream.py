@@ -5,7 +5,12 @@ migration safety."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -242,3 +247,37 @@ def test_compressed_findings_read_back_as_they_were_written() -> None:
 
 def replace_line(where: Location, line: int) -> Location:
     return Location(where.path, line, where.column, line, where.end_column)
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process pools: Linux")
+def test_ctrl_c_while_worker_processes_check_stops_without_a_traceback(
+    tmp_path: Path
+) -> None:
+    # A terminal's Ctrl-C reaches every process of the group: the workers leave it to
+    # the parent, which cancels what is left and says it stopped.
+    for i in range(24):
+        (tmp_path / f"f{i:03d}.sql").write_text(
+            f"CREATE TABLE t{i} (id int PRIMARY KEY, a text, b int);\n"
+            + f"SELECT a, b FROM t{i} WHERE b = 1 ORDER BY a;\n" * 800)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "sqllint.cli", "check", "--no-cache", "--jobs", "2", "."],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,  # a group of its own, as a terminal's job is
+        # as from a terminal, whatever this test runs under (a CI job may ignore it)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while len(_children(run.pid)) < 2 and run.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(_children(run.pid)) >= 2, "the rule pass's two workers never ran"
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 2
+    assert err.decode().strip().splitlines() == ["sqllint: aborted"]
