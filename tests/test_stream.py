@@ -17,7 +17,7 @@ import pytest
 
 from sqllint.check import check_project
 from sqllint.cli import main
-from sqllint.config import load_config
+from sqllint.config import Config, load_config
 from sqllint.model import Edit, Finding, Fix, Location
 from sqllint.project import load_project
 from sqllint.report.json_report import as_dict, pieces, render
@@ -26,6 +26,14 @@ from sqllint.sources import sqlfile
 from sqllint.stream import _Spacing, check_stream
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fixture(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """A copy of ``fixtures/name`` as the working directory, no cache: its config."""
+    shutil.copytree(ROOT / "fixtures" / name, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SQLLINT_CACHE", "0")
+    return load_config(None, start=tmp_path)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -37,10 +45,7 @@ def test_file_by_file_reports_what_the_whole_project_reports(
     # A checkpoint every few characters: each file's catalog snapshots are replayed
     # from a different starting point, in one process or two.
     monkeypatch.setattr(_Spacing, "STEP", 64)
-    shutil.copytree(ROOT / "fixtures" / name, tmp_path, dirs_exist_ok=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SQLLINT_CACHE", "0")
-    config = load_config(None, start=tmp_path)
+    config = _fixture(name, tmp_path, monkeypatch)
     whole = check_project(load_project([Path(".")], config))
     streamed = check_stream([Path(".")], config, jobs=jobs)
     assert whole.findings  # the fixture has something to say
@@ -54,10 +59,7 @@ def test_files_read_ahead_where_no_process_can_start_are_read_here(
     # the rule pass runs in-process, with the same findings.
     import concurrent.futures
 
-    shutil.copytree(ROOT / "fixtures" / "novacron", tmp_path, dirs_exist_ok=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SQLLINT_CACHE", "0")
-    config = load_config(None, start=tmp_path)
+    config = _fixture("novacron", tmp_path, monkeypatch)
     alone = render(check_stream([Path(".")], config, jobs=1))
 
     def forbidden(*args: object, **kwargs: object) -> None:
@@ -72,10 +74,7 @@ def test_a_subset_of_the_files_reports_what_the_whole_project_reports_there(
 ) -> None:
     # Targets after files that are read for their schema only: the replay starts again
     # at each run of targets.
-    shutil.copytree(ROOT / "fixtures" / "novacron", tmp_path, dirs_exist_ok=True)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SQLLINT_CACHE", "0")
-    config = load_config(None, start=tmp_path)
+    config = _fixture("novacron", tmp_path, monkeypatch)
     sql = sorted(p for p in Path(".").rglob("*.sql"))
     chosen = sql[1::2]
     whole = check_project(load_project(chosen, config))
@@ -146,16 +145,20 @@ def test_a_file_over_the_size_limit_gets_syntax_and_migration_rules_only(
     assert out.err == ""
 
 
+# Six statements whose semicolons a cut can fall after without ending a statement.
+_CUT_HERE = ("CREATE TABLE t (a text);\n"
+             "INSERT INTO t VALUES ('x;\ny');\n"
+             "/* a comment;\n still */ SELECT 1;\n"
+             "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n"
+             "  SELECT 1;\n  SELECT 2;\nEND;\n"
+             "DO $$ BEGIN PERFORM 1;\n END $$;\n"
+             "-- a line comment;\nSELECT 2;\n")
+
+
 def test_a_long_file_is_split_where_the_parser_splits_it_whole() -> None:
     # Cut in pieces of a few characters: cuts fall inside quotes, comments, dollar
     # quotes and BEGIN ATOMIC bodies, and each is mended by taking in the next piece.
-    text = ("CREATE TABLE t (a text);\n"
-            "INSERT INTO t VALUES ('x;\ny');\n"
-            "/* a comment;\n still */ SELECT 1;\n"
-            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n"
-            "  SELECT 1;\n  SELECT 2;\nEND;\n"
-            "DO $$ BEGIN PERFORM 1;\n END $$;\n"
-            "-- a line comment;\nSELECT 2;\n") * 20
+    text = _CUT_HERE * 20
     whole = sqlfile.split(text, piece=len(text) + 1)
     assert len(whole) == 6 * 20
     for piece in (1, 7, 30, 200):
@@ -168,15 +171,7 @@ def test_a_long_file_that_does_not_parse_is_scanned_window_by_window() -> None:
     # Scanning a whole file at once takes 40 times its size in tokens: it is scanned a
     # window at a time, with the spans of one scan of the whole, whatever the cuts hit
     # (quotes, comments, dollar quotes, BEGIN ATOMIC bodies, lexical errors).
-    text = ("CREATE TABLE t (a text);\n"
-            "INSERT INTO t VALUES ('x;\ny');\n"
-            "/* a comment;\n still */ SELECT 1;\n"
-            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC\n"
-            "  SELECT 1;\n  SELECT 2;\nEND;\n"
-            "DO $$ BEGIN PERFORM 1;\n END $$;\n"
-            "SELECT FROM WHERE;\n"
-            "SELECT 123abc;\nSELECT 2;\n"
-            "-- a line comment;\nSELECT 2;\n") * 20
+    text = (_CUT_HERE + "SELECT FROM WHERE;\nSELECT 123abc;\nSELECT 2;\n") * 20
     whole = sqlfile._scan_split(text, window=len(text) + 1)
     assert len(whole) == 9 * 20
     for tail in ("", "SELECT 'unterminated;\n SELECT 3;\n", "SELECT (1;\n"):
