@@ -124,8 +124,9 @@ def directive_codes(text: str, python: bool = False) -> Iterator[tuple[int, int,
     """(line, column, code as written) of every code a suppression comment names, 1-based:
     all those of ``sqllint:`` directives, and the ``SL`` ones of a noqa comment (its other
     codes belong to other linters)."""
-    lines = text.splitlines()
-    for directive in parse_suppressions(text, python).directives:
+    directives = parse_suppressions(text, python).directives
+    lines = text.splitlines() if directives else []  # most files have none
+    for directive in directives:
         for code in directive.codes:
             if code.code == ALL or (directive.kind == "noqa" and not code.code.startswith("SL")):
                 continue

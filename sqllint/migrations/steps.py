@@ -112,9 +112,9 @@ def _compute(ctx: Context) -> list[Step]:
             continue
         if stmt.path not in ctx.targets:  # read for the schema: its functions are in ctx.run
             continue
-        role = _role(stmt.path, ctx, roles)
         kind = stmt.node_type
         if kind in _INTERESTING:
+            role = _role(stmt.path, ctx, roles)
             # The user functions created before it, in any file (shared, not copied).
             functions = ctx.run.functions_at(stmt.seq)
             step = build(Step, stmt=stmt, role=role, layout=layouts[stmt.path],

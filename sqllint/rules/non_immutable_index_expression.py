@@ -50,17 +50,23 @@ def check(ctx: Context) -> Iterator[Finding]:
         if "IndexStmt" in node:
             yield from _index(step, node["IndexStmt"])
         elif "CreateStmt" in node:
+            elts = node["CreateStmt"].get("tableElts") or []
+            if not any(_is_generated(c["ColumnDef"]) for c in elts if "ColumnDef" in c):
+                continue  # the column types are read only for a generated column
             cols = {c["ColumnDef"].get("colname", ""): type_name(
                 c["ColumnDef"].get("typeName") or {})
-                for c in node["CreateStmt"].get("tableElts") or [] if "ColumnDef" in c}
-            for elt in node["CreateStmt"].get("tableElts") or []:
+                for c in elts if "ColumnDef" in c}
+            for elt in elts:
                 if "ColumnDef" in elt:
                     yield from _generated(step, elt["ColumnDef"], cols)
         elif "AlterTableStmt" in node:
+            coldefs = [cmd.get("AlterTableCmd", {}).get("def", {}).get("ColumnDef")
+                       for cmd in node["AlterTableStmt"].get("cmds") or []]
+            if not any(_is_generated(c) for c in coldefs if c):
+                continue
             table = relation(step.catalog, node["AlterTableStmt"].get("relation") or {})
             cols = {c.name: c.type for c in table.columns} if table else {}
-            for cmd in node["AlterTableStmt"].get("cmds") or []:
-                coldef = cmd.get("AlterTableCmd", {}).get("def", {}).get("ColumnDef")
+            for coldef in coldefs:
                 if coldef:
                     yield from _generated(step, coldef, cols)
 
@@ -85,12 +91,23 @@ def _calls(expr: Any, columns: Mapping[str, str], step: Step) -> list[Mutable]:
     return named or calls
 
 
+def _is_generated(coldef: dict[str, Any]) -> bool:
+    """Does the column have a generation expression (``GENERATED ALWAYS AS (…)``)?"""
+    return any(_generation(cons) for cons in coldef.get("constraints") or [])
+
+
+def _generation(cons: dict[str, Any]) -> Any:
+    """A constraint's generation expression (None for other constraints)."""
+    c = cons.get("Constraint", {})
+    return c.get("raw_expr") if c.get("contype") == "CONSTR_GENERATED" else None
+
+
 def _generated(step: Step, coldef: dict[str, Any], columns: Mapping[str, str]) -> Iterator[
         Finding]:
     for cons in coldef.get("constraints") or []:
-        c = cons.get("Constraint", {})
-        if c.get("contype") == "CONSTR_GENERATED" and c.get("raw_expr"):
-            for call in _calls(c["raw_expr"], columns, step):
+        expr = _generation(cons)
+        if expr:
+            for call in _calls(expr, columns, step):
                 yield _finding(step, call, "generation expression", _expression_fix(call),
                                error="generation expression is not immutable")
 
