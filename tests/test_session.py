@@ -65,3 +65,15 @@ def test_a_migration_edit_rebuilds_the_schema_it_changes(project: Path) -> None:
     assert [f.rule for f in after] == []
     assert [f.rule for f in session.lint(project / "query.sql",
                                          "SELECT nope FROM vms WHERE id = $1;\n")] == ["SL003"]
+
+
+def test_queries_of_one_atomic_body_keep_their_own_findings(project: Path) -> None:
+    """The session reuses query facts by text; the queries of a BEGIN ATOMIC body share
+    their function's text, and each still gets its own findings."""
+    text = ("CREATE FUNCTION f() RETURNS void LANGUAGE sql\nBEGIN ATOMIC\n"
+            "  SELECT id FROM vms WHERE name = 'a';\n"
+            "  SELECT id FROM vms WHERE state = 'b';\nEND;\n")
+    found = Session(project).lint(project / "query.sql", text)
+    (project / "query.sql").write_text(text, encoding="utf-8")
+    assert _got(found) == _full(project, "query.sql")
+    assert [(rule, line) for rule, line, _ in _got(found)] == [("SL103", 3), ("SL103", 4)]

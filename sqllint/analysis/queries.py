@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqllint.analysis.facts import EMPTY, QueryFacts, query_facts
 from sqllint.model import Statement
 from sqllint.sources.bodies import body_statements, read_bodies
+from sqllint.sqltext import node_location
 
 if TYPE_CHECKING:
     from sqllint.context import Context
@@ -76,10 +77,15 @@ def facts(ctx: Context, stmt: Statement) -> QueryFacts:
         # Across runs (an editor session): the same text against the same catalog has
         # the same facts, whatever its position (facts hold offsets into the text).
         function = stmt.origin.removeprefix("function ") if embedded else None
-        shared: dict[tuple[str, bool, str | None], tuple[Any, QueryFacts]] | None = (
-            ctx.cache.get(SHARED_FACTS))
-        key = (stmt.sql, embedded, function)
-        known = shared.get(key) if shared is not None else None
+        shared: dict[tuple[str, bool, str | None, int | None], tuple[Any, QueryFacts]] \
+            | None = ctx.cache.get(SHARED_FACTS)
+        known = None
+        if shared is not None:
+            # The queries of a BEGIN ATOMIC body share their function's text: where the
+            # query starts in it tells them apart.
+            key = (stmt.sql, embedded, function,
+                   node_location(stmt.node) if embedded else None)
+            known = shared.get(key)
         if known is not None and known[0] is catalog:
             result = known[1]
         else:
