@@ -29,7 +29,7 @@ from sqllint.model import Statement
 # and applying, which is about what the other process spends reading its part.
 OWN_SHARE = 0.25
 BATCH_BYTES = 256 * 1024
-WINDOW = 8
+WINDOW = 4
 
 _JOB: Callable[[int], Any] | None = None  # set before the fork
 _FIELDS = tuple(f.name for f in fields(Statement))
