@@ -173,6 +173,7 @@ def finish(
         paths.update(suppressor.directive_paths() & ctx.targets)
     out = FindingsWriter()
     asks: list[Finding] = []  # what the index plan reads of the findings
+    shared: dict[Any, Any] = {}  # equal index requests and suggestions: one object
     for path in sorted(paths):
         kept = _kept(spool.take(path), suppressor)
         if unused_on:
@@ -183,7 +184,7 @@ def finish(
         for f in kept:
             out.add(f)
             if f.index is not None or f.suggestion:
-                asks.append(_ask(f))
+                asks.append(_ask(f, shared))
     indexes = plan_indexes(asks, ctx)
     return CheckResult(findings=out.done(_planned_lookup(indexes)), indexes=tuple(indexes),
                        files=files, statements=statements, schema_found=not ctx.catalog.empty,
@@ -199,19 +200,26 @@ def _kept(found: Iterable[Finding], suppressor: Suppressor) -> list[Finding]:
                  }.values())[::-1]
 
 
-def _ask(f: Finding) -> Finding:
-    """What the index plan reads of a finding (its index request, suggestion, place)."""
-    return Finding(f.rule, f.name, f.severity, f.location, "", f.suggestion, index=f.index)
+def _ask(f: Finding, shared: dict[Any, Any]) -> Finding:
+    """What the index plan reads of a finding (its index request, suggestion, place):
+    a request asked for at many places is one object (the plan compares requests by
+    value; ``names`` is not compared, so it is part of the key)."""
+    index = f.index
+    if index is not None:
+        index = shared.setdefault((index, getattr(index, "names", None)), index)
+    suggestion = f.suggestion and shared.setdefault(f.suggestion, f.suggestion)
+    return Finding(f.rule, f.name, f.severity, f.location, "", suggestion, index=index)
 
 
 def _planned_lookup(plan: list[PlannedIndex]) -> dict[tuple[str, str], str]:
-    """(path:line, suggested DDL) → the planned DDL that stands for it."""
+    """(path:line, suggested DDL) → the planned DDL that stands for it, where it is not
+    the suggestion itself."""
     out: dict[tuple[str, str], str] = {}
     for planned in plan:
         for where in planned.serves:
             for request in planned.requests:
                 out.setdefault((where, request), planned.ddl)
-    return out
+    return {key: ddl for key, ddl in out.items() if ddl != key[1]}
 
 
 class Suppressor:

@@ -318,6 +318,13 @@ class Replay:
         elif kind in _TYPE_NODES:
             self._types.update(_defined_names(node))
 
+    def release(self) -> None:
+        """The run is over: let go of its history (the facts ``finish`` made of it)."""
+        self.catalogs, self.last, self._through_path = {}, {}, {}
+        self._changes = [(0, self._functions)]
+        self._extensions = {}
+        self._proofs = NotNullProofs()
+
     def finish(self) -> tuple[Catalog, dict[int, Catalog], RunFacts]:
         self.builder.end_session()  # the last file's temporary tables and path end with it
         final = self.builder.snapshot()

@@ -179,8 +179,16 @@ def check_stream(
     raw.extend(report(rules, gathered, scans))
     if config.code_enabled("SL001"):
         raw.extend(file_problem_findings(problems, targets))
-    return finish(raw, suppressor, base, files=sum(1 for f in files if f.read),
-                  statements=replay.seq)
+    # The passes' state (catalog checkpoints, the files' offsets, the run's facts) is
+    # spent: finishing reads the findings and the final catalog, in the memory it frees.
+    counted, statements = sum(1 for f in files if f.read), replay.seq
+    units.clear()
+    starts.clear()
+    gathered.clear()
+    del scans, files, base, catalogs, run
+    replay.release()
+    ctx = Context(config=config, catalog=final, statements=(), targets=targets)
+    return finish(raw, suppressor, ctx, files=counted, statements=statements)
 
 
 def _max_bytes() -> int:
