@@ -7,9 +7,9 @@ analysis caches its facts in ``Context.cache``; nothing here reaches up into the
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from sqllint.catalog.model import Catalog
@@ -19,13 +19,57 @@ from sqllint.model import Statement
 _CATALOG_AT = "context:catalog-at"  # ``Context.cache``: seq → the catalog there
 
 
+class FunctionHistory:
+    """User function → its volatility (i/s/v), as CREATE FUNCTION statements set it in
+    application order: one small record a change (a persistent map a change took a
+    kilobyte each, and a large history has thousands)."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self) -> None:
+        self._names: dict[str, tuple[list[int], list[str]]] = {}  # seqs from, values
+
+    def set(self, name: str, volatility: str, start: int) -> None:
+        """``name`` is ``volatility`` from statement ``start`` on (in ascending order)."""
+        found = self._names.get(name)
+        if found is None:
+            self._names[name] = ([start], [volatility])
+        elif found[1][-1] != volatility:
+            found[0].append(start)
+            found[1].append(volatility)
+
+    def at(self, seq: int) -> Mapping[str, str]:
+        """The functions in force at statement ``seq`` (each set from its ``start``)."""
+        return _FunctionsAt(self._names, seq)
+
+
+class _FunctionsAt(Mapping[str, str]):
+    __slots__ = ("_names", "_seq")
+
+    def __init__(self, names: dict[str, tuple[list[int], list[str]]], seq: int) -> None:
+        self._names = names
+        self._seq = seq
+
+    def __getitem__(self, name: str) -> str:
+        seqs, values = self._names[name]
+        at = bisect.bisect_right(seqs, self._seq) - 1
+        if at < 0:
+            raise KeyError(name)
+        return values[at]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, (seqs, _) in self._names.items() if seqs[0] <= self._seq)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class RunFacts:
     """What the whole run knows beyond one file, gathered as the statements were applied
     in order: rules that run file by file read this instead of every statement."""
 
-    # (first seq, user function → i/s/v): the map in force from that statement on.
-    functions: tuple[tuple[int, Mapping[str, str]], ...] = ((0, {}),)
+    functions: FunctionHistory = field(default_factory=FunctionHistory)
     extensions: Mapping[str, Statement] = field(default_factory=dict)  # first CREATE
     user_types: frozenset[str] = frozenset()  # domains, enums, composite and range types
     created_elsewhere: frozenset[str] = frozenset()  # SELECT … INTO, tables in bodies
@@ -35,17 +79,11 @@ class RunFacts:
 
     def functions_at(self, seq: int) -> Mapping[str, str]:
         """The user functions created before statement ``seq``."""
-        at = bisect.bisect_right(self._starts, seq) - 1
-        return self.functions[max(at, 0)][1]
-
-    @cached_property
-    def _starts(self) -> list[int]:
-        """Where each map of ``functions`` comes in force (asked for every DDL step)."""
-        return [start for start, _ in self.functions]
+        return self.functions.at(seq)
 
     @property
     def final_functions(self) -> Mapping[str, str]:
-        return self.functions[-1][1]
+        return self.functions.at(sys.maxsize)
 
 
 @dataclass(frozen=True)

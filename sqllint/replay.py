@@ -24,12 +24,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import immutables
-
 from sqllint.catalog.build import CatalogBuilder
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
-from sqllint.context import RunFacts
+from sqllint.context import FunctionHistory, RunFacts
 from sqllint.discover import migration_version
 from sqllint.migrations.session import NotNullProofs
 from sqllint.model import Statement, with_changes
@@ -169,8 +167,7 @@ class Replay:
         self.catalogs: dict[int, Catalog] = {}
         self.seq = 0
         self._path: str | None = None
-        self._functions: immutables.Map[str, str] = immutables.Map()
-        self._changes: list[tuple[int, Mapping[str, str]]] = [(0, self._functions)]
+        self._functions = FunctionHistory()
         self._extensions: dict[str, Statement] = {}
         self._types: set[str] = set()
         self._created: set[str] = set()
@@ -309,10 +306,7 @@ class Replay:
     def _facts(self, stmt: Statement, kind: str) -> None:
         node = stmt.node or {}
         if kind == "CreateFunctionStmt":
-            functions = record_function(node[kind], self._functions)
-            if functions is not self._functions:
-                self._functions = functions
-                self._changes.append((stmt.seq + 1, functions))
+            record_function(node[kind], self._functions, stmt.seq + 1)
         elif kind == "CreateExtensionStmt":
             self._extensions.setdefault(str(node[kind].get("extname", "")), stmt)
         elif kind in _TYPE_NODES:
@@ -321,7 +315,7 @@ class Replay:
     def release(self) -> None:
         """The run is over: let go of its history (the facts ``finish`` made of it)."""
         self.catalogs, self.last, self._through_path = {}, {}, {}
-        self._changes = [(0, self._functions)]
+        self._functions = FunctionHistory()
         self._extensions = {}
         self._proofs = NotNullProofs()
 
@@ -333,7 +327,7 @@ class Replay:
             if search_path not in seen:
                 seen[search_path] = replace(final, search_path=search_path)
             self.catalogs[seq] = seen[search_path]
-        facts = RunFacts(functions=tuple(self._changes), extensions=dict(self._extensions),
+        facts = RunFacts(functions=self._functions, extensions=dict(self._extensions),
                          user_types=frozenset(self._types),
                          created_elsewhere=frozenset(self._created),
                          created_in_other_dialects=frozenset(self._dialect_created),
@@ -349,19 +343,18 @@ def temporary(stmt: Statement) -> bool:
     return bool(rel.get("relpersistence") == "t")
 
 
-def record_function(
-    node: dict[str, Any], functions: immutables.Map[str, str]
-) -> immutables.Map[str, str]:
-    """``functions`` with the volatility of the function a CREATE FUNCTION creates."""
+def record_function(node: dict[str, Any], functions: FunctionHistory, start: int) -> None:
+    """The volatility of the function a CREATE FUNCTION creates, from statement
+    ``start`` on."""
     parts = [p.get("String", {}).get("sval", "") for p in node.get("funcname") or []]
     if not parts:
-        return functions
+        return
     vol = "v"
     for opt in node.get("options") or []:
         elem = opt.get("DefElem", {})
         if elem.get("defname") == "volatility":
             vol = str(elem.get("arg", {}).get("String", {}).get("sval", "volatile"))[0]
-    return functions.set(parts[-1], vol)
+    functions.set(parts[-1], vol, start)
 
 
 def _defined_names(node: dict[str, Any]) -> set[str]:
