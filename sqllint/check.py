@@ -236,7 +236,7 @@ class Suppressor:
             self.ignores = [(pathspec.PathSpec.from_lines("gitignore", [glob]), tuple(codes))
                             for glob, codes in config.per_file_ignores]
         self.found: dict[str, Suppressions] = {}  # files with directives only
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # files with directives: those lines (SL008)
         self.starts: dict[str, dict[int, int]] = {}  # any line of a statement → its first
         self.used: dict[str, set[tuple[int, str]]] = {}
 
@@ -248,7 +248,7 @@ class Suppressor:
             found = parse_suppressions(text, python=path.endswith(".py"))
             if found.directives:
                 self.found[path] = found
-                self.texts[path] = text
+                self.texts[path] = _directive_lines(text, found)
                 self.starts[path] = _statement_lines(statements, path)
 
     def directive_paths(self) -> set[str]:
@@ -302,6 +302,14 @@ class Suppressor:
             if found is not None:
                 yield from unused_findings(path, self.texts[path], found,
                                            self.used.get(path, set()), self.config.code_enabled)
+
+
+def _directive_lines(text: str, found: Suppressions) -> str:
+    """``text`` with only its directives' lines left (the others empty): what SL008
+    reads of a file, a byte a line instead of the whole text."""
+    lines = text.splitlines()
+    keep = {d.line - 1 for d in found.directives}
+    return "".join((line if i in keep else "") + "\n" for i, line in enumerate(lines))
 
 
 def _root_relative(path: str, root: Path) -> str:
