@@ -18,6 +18,7 @@ Memory stays bounded: at most ``WINDOW`` batches wait to be taken.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import fields
 from typing import Any
 
@@ -70,23 +71,20 @@ def _results(batches: list[list[int]], job: Callable[[int], Any]) -> Iterator[An
 
     left = list(batches)
     pending: list[Future[list[Any]]] = []
-    pooled = process_pool(1)
-    entered = False
+    stack = ExitStack()
     try:
-        pool = pooled.__enter__()
-        entered = True
+        pool = stack.enter_context(process_pool(1))
         while left and len(pending) < WINDOW:
             pending.append(pool.submit(_batch, left.pop(0)))
     except (OSError, RuntimeError):  # no processes allowed here: read here
-        if entered:
-            pooled.__exit__(None, None, None)
+        stack.close()
         return (job(i) for batch in batches for i in batch)
     finally:
         _JOB = None  # the other process has it; this one holds no reference
-    return _taken(pooled, pool, pending, left)
+    return _taken(stack, pool, pending, left)
 
 
-def _taken(pooled: Any, pool: Any, pending: list[Any],
+def _taken(stack: ExitStack, pool: Any, pending: list[Any],
            left: list[list[int]]) -> Iterator[Any]:
     try:
         while pending:
@@ -95,7 +93,7 @@ def _taken(pooled: Any, pool: Any, pending: list[Any],
                 pending.append(pool.submit(_batch, left.pop(0)))
             yield from results
     finally:
-        pooled.__exit__(None, None, None)  # the rest cancelled, the process ended
+        stack.close()  # the rest cancelled, the process ended
 
 
 def _batch(indexes: list[int]) -> list[Any]:

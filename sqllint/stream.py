@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from sqllint import readahead
 from sqllint.catalog.model import Catalog
 from sqllint.config import Config
 from sqllint.context import Context
@@ -214,8 +215,6 @@ def _schema_reads(
     start = len(todo)
     remote: Iterator[Any] = iter(())
     if jobs != 1 and workers_for(sizes, jobs) > 1:
-        from sqllint import readahead
-
         def job(i: int) -> Any:
             return _remote_read(todo[i], config, reader, max_bytes, replay)
 
@@ -228,12 +227,10 @@ def _schema_reads(
             yield file, _schema_statements(file, config, reader, included, problems,
                                            max_bytes, replay)
             continue
-        from sqllint.readahead import unpack
-
         digest, changed, rows, text, spans, created = payload
         reader.learn(file.path, digest, changed)
         replay.add_created(*created)
-        yield file, (unpack(rows), text, spans)
+        yield file, (readahead.unpack(rows), text, spans)
 
 
 def _size(path: Path) -> int:
@@ -248,8 +245,6 @@ def _remote_read(file: SourceFile, config: Config, reader: Reader, max_bytes: in
     """``_schema_statements`` in the process that reads ahead (a fork: ``reader`` and
     ``replay`` are its copies), as plain data; None for a file this process reads
     itself (Python, psql includes, a problem to report, a tree JSON cannot hold)."""
-    from sqllint.readahead import pack
-
     if file.lang == "python":
         return None
     content = reader.text(file.path)
@@ -261,7 +256,7 @@ def _remote_read(file: SourceFile, config: Config, reader: Reader, max_bytes: in
     if read is None:
         return None
     stmts, text, spans = read
-    rows = pack(stmts)
+    rows = readahead.pack(stmts)
     if rows is None:
         return None
     return (reader.digest(file.path), file.path in reader.changed, rows, text, spans,
